@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sift.Mail;
+using Sift.Policy;
+
+namespace Sift.Api;
+
+public sealed record IngestResponse(Guid Id, bool Duplicate);
+
+public sealed record DecisionRequest(string? Action, string? Text, string? By);
+
+public sealed record CommandAccepted(Guid Id, string Status);
+
+public sealed record MessageSummary
+{
+    public Guid Id { get; init; }
+
+    public required string Mailbox { get; init; }
+
+    public required string Sender { get; init; }
+
+    public required string Subject { get; init; }
+
+    public DateTimeOffset ReceivedAt { get; init; }
+
+    public required string Status { get; init; }
+
+    public string? Intent { get; init; }
+
+    public string? Urgency { get; init; }
+
+    public string? Owner { get; init; }
+
+    public string? Route { get; init; }
+
+    public required string WorkflowState { get; init; }
+
+    public string? LastError { get; init; }
+}
+
+public sealed record MessagePage(IReadOnlyList<MessageSummary> Items, string? NextCursor);
+
+public sealed record ClassificationView(string? Intent, string? Urgency, string? Owner, IReadOnlyList<string> PolicyFlags, double? Confidence);
+
+public sealed record DecisionView(string? Route, string? FilterReason, IReadOnlyList<RuleMatch> Explanation);
+
+public sealed record WorkflowView(string State, int Attempt, string? LastError, string? WaitingFor, DateTimeOffset? WaitDeadline, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt);
+
+public sealed record DraftView
+{
+    public Guid Id { get; init; }
+
+    public string? TemplateId { get; init; }
+
+    public required string DraftText { get; init; }
+
+    public string? Decision { get; init; }
+
+    public string? Approver { get; init; }
+
+    public long? LatencyMs { get; init; }
+
+    public string? SentText { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset? DecidedAt { get; init; }
+}
+
+public sealed record AuditView
+{
+    public long Id { get; init; }
+
+    public DateTimeOffset At { get; init; }
+
+    public required string Step { get; init; }
+
+    public required string What { get; init; }
+
+    public string? Why { get; init; }
+
+    public required string Actor { get; init; }
+
+    public string? ModelVersion { get; init; }
+
+    public string? PolicyVersion { get; init; }
+}
+
+public sealed record MessageDetail(
+    Guid Id,
+    string Mailbox,
+    string InternetMessageId,
+    string ThreadId,
+    EmailAddress From,
+    string Subject,
+    DateTimeOffset ReceivedAt,
+    string Status,
+    bool AutoSent,
+    string Text,
+    IReadOnlyList<AttachmentInfo> Attachments,
+    ClassificationView Classification,
+    DecisionView Decision,
+    WorkflowView Workflow,
+    DraftView? Draft,
+    IReadOnlyList<AuditView> Audit);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(IngestResponse))]
+[JsonSerializable(typeof(DecisionRequest))]
+[JsonSerializable(typeof(CommandAccepted))]
+[JsonSerializable(typeof(MessagePage))]
+[JsonSerializable(typeof(MessageDetail))]
+[JsonSerializable(typeof(PostedMessage))]
+[JsonSerializable(typeof(List<RuleMatch>))]
+[JsonSerializable(typeof(List<string>))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;

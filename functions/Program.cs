@@ -1,0 +1,35 @@
+using Sift;
+using Sift.Api;
+using Sift.Cli;
+using Sift.Engine;
+using Sift.Policy;
+using Sift.Queue;
+using Sift.Storage;
+using Sift.Workers;
+
+var command = SiftCommand.Parse(args);
+if (command.Error is not null)
+{
+    await Console.Error.WriteLineAsync(command.Error);
+    return 2;
+}
+
+var builder = WebApplication.CreateBuilder(command.HostArgs);
+command.Configure(builder);
+
+builder.AddSiftDefaults();
+builder.AddSiftStorage();
+builder.AddSiftQueue();
+builder.AddSiftPolicy();
+builder.AddSiftWorkflows();
+builder.AddSiftApi();
+builder.AddSiftWorkers();
+
+var app = builder.Build();
+app.MapSiftDefaults();
+app.MapMessagesApi();
+
+return await command.RunAsync(app);
+
+/// <summary>The entry point, visible to the test host.</summary>
+public partial class Program;

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sift.Mail;
+using Sift.Storage;
+using Sift.Telemetry;
+using Sift.Templates;
+using Sift.Triage;
+
+namespace Sift.Engine;
+
+/// <summary>
+/// Claims due workflow instances and runs one episode of each: replay from history, run until the workflow completes,
+/// waits or fails, and commit the outcome under the lease. Failures are retried with exponential backoff, then
+/// dead-lettered with their error.
+/// </summary>
+internal sealed partial class WorkflowRunner(
+    WorkflowStore store,
+    TriageWorkflow workflow,
+    TimeProvider time,
+    IOptions<WorkflowOptions> options,
+    ILogger<WorkflowRunner> logger)
+{
+    private readonly WorkflowOptions _options = options.Value;
+
+    /// <summary>This process's identity in leases and audit entries.</summary>
+    public string WorkerId { get; } = $"worker:{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
+    public WorkflowOptions Options => _options;
+
+    internal async Task<IReadOnlyList<WorkflowClaim>> ClaimAsync(int limit, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return await store.ClaimAsync(WorkerId, limit, now, now + _options.LeaseDuration, cancellationToken);
+    }
+
+    /// <summary>Claims and runs due instances one after another until none is due; returns how many episodes ran.</summary>
+    public async Task<int> RunDueAsync(CancellationToken cancellationToken)
+    {
+        var episodes = 0;
+        while (true)
+        {
+            var claims = await ClaimAsync(_options.Concurrency, cancellationToken);
+            if (claims.Count == 0)
+            {
+                return episodes;
+            }
+
+            foreach (var claim in claims)
+            {
+                await RunAsync(claim, cancellationToken);
+                episodes++;
+            }
+        }
+    }
+
+    internal async Task RunAsync(WorkflowClaim claim, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var activity = SiftTelemetry.Source.StartActivity("workflow triage");
+        activity?.SetTag(SiftTelemetry.MessageIdTag, claim.MessageId);
+        activity?.SetTag("sift.attempt", claim.Attempt);
+        try
+        {
+            var history = await store.LoadAsync(claim.MessageId, cancellationToken);
+            if (history is null)
+            {
+                LogMissing(logger, claim.MessageId);
+                return;
+            }
+
+            activity?.SetTag(SiftTelemetry.MailboxTag, history.Mailbox);
+            var message = JsonSerializer.Deserialize(history.Content, MailJsonContext.Default.InboundMessage)!;
+            var ctx = new WorkflowContext(store, claim, history, message, time, _options, WorkerId);
+            if (claim.Attempt >= _options.MaxAttempts)
+            {
+                await FailAsync(ctx, claim, new PermanentWorkflowException($"gave up after {claim.Attempt} attempts: the worker running it stopped each time"));
+                return;
+            }
+
+            await RunEpisodeAsync(ctx, claim, cancellationToken);
+        }
+        catch (LeaseLostException)
+        {
+            LogLeaseLost(logger, claim.MessageId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The failure could not even be recorded (e.g. the database is down): the lease expires and the instance runs again.
+            LogUnrecorded(logger, ex, claim.MessageId);
+        }
+        finally
+        {
+            SiftTelemetry.EpisodeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private async Task RunEpisodeAsync(WorkflowContext ctx, WorkflowClaim claim, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await workflow.RunAsync(ctx, cancellationToken);
+            await ctx.CheckpointAsync("complete", cancellationToken, new Transition(TransitionKind.Complete));
+        }
+        catch (WorkflowSuspendedException suspended)
+        {
+            await ctx.CheckpointAsync("suspend", cancellationToken, new Transition(TransitionKind.Suspend)
+            {
+                WaitEvent = suspended.EventName,
+                WaitDeadline = suspended.Deadline,
+            });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: hand the instance back now rather than when the lease expires. Completed steps are kept.
+            await ctx.CheckpointAsync("shutdown", CancellationToken.None, new Transition(TransitionKind.Retry)
+            {
+                Attempt = claim.Attempt,
+                NextRunAt = ctx.Now,
+                Error = "worker stopped",
+            });
+        }
+        catch (Exception ex) when (ex is not LeaseLostException)
+        {
+            await FailAsync(ctx, claim, ex);
+        }
+    }
+
+    private async Task FailAsync(WorkflowContext ctx, WorkflowClaim claim, Exception error)
+    {
+        var attempt = claim.Attempt + 1;
+        var text = Truncate($"{error.GetType().Name}: {error.Message}", 2000);
+        SiftTelemetry.WorkflowFailures.Add(1);
+        var permanent = error is PermanentWorkflowException or MissingSlotException;
+        if (permanent || attempt >= _options.MaxAttempts)
+        {
+            LogDeadLettered(logger, error, ctx.MessageId, attempt);
+            ctx.Update(new MessagePatch { Status = MessageStatus.DeadLettered });
+            ctx.Audit("dead-letter", new AuditNote("dead-lettered", permanent ? $"permanent failure: {text}" : $"failed {attempt} times; last error: {text}"));
+            await ctx.CheckpointAsync("dead-letter", CancellationToken.None, new Transition(TransitionKind.Dead) { Attempt = attempt, Error = text });
+            return;
+        }
+
+        var delay = Backoff(attempt);
+        LogRetrying(logger, error, ctx.MessageId, attempt, delay);
+        ctx.Audit("retry", new AuditNote($"attempt {attempt} failed; retrying in {delay.TotalSeconds:0.#} s", text));
+        await ctx.CheckpointAsync("retry", CancellationToken.None, new Transition(TransitionKind.Retry)
+        {
+            Attempt = attempt,
+            NextRunAt = ctx.Now + delay,
+            Error = text,
+        });
+    }
+
+    /// <summary>Exponential backoff with ±20% jitter, so that instances failing together do not retry together.</summary>
+    internal TimeSpan Backoff(int attempt)
+    {
+        var exponential = _options.BaseRetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        var capped = Math.Min(exponential, _options.MaxRetryDelay.TotalMilliseconds);
+#pragma warning disable CA5394 // Jitter needs no cryptographic randomness.
+        return TimeSpan.FromMilliseconds(capped * (0.8 + (0.4 * Random.Shared.NextDouble())));
+#pragma warning restore CA5394
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow {MessageId} has no message row")]
+    private static partial void LogMissing(ILogger logger, Guid messageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease on workflow {MessageId} was lost to another worker; its writes were refused")]
+    private static partial void LogLeaseLost(ILogger logger, Guid messageId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Workflow {MessageId} failed and the failure could not be recorded; it runs again when its lease expires")]
+    private static partial void LogUnrecorded(ILogger logger, Exception exception, Guid messageId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Workflow {MessageId} dead-lettered after attempt {Attempt}")]
+    private static partial void LogDeadLettered(ILogger logger, Exception exception, Guid messageId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow {MessageId} attempt {Attempt} failed; retrying in {Delay}")]
+    private static partial void LogRetrying(ILogger logger, Exception exception, Guid messageId, int attempt, TimeSpan delay);
+}

@@ -1,0 +1,262 @@
+using System.Data.Common;
+using Dapper;
+using Sift.Storage;
+
+namespace Sift.Engine;
+
+/// <summary>The workflow tables: claiming due instances, loading their history, and committing checkpoints under the lease.</summary>
+internal sealed class WorkflowStore(SiftDatabase database)
+{
+    private static readonly DateTimeOffset Never = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
+
+    public SiftDatabase Database => database;
+
+    public async Task<IReadOnlyList<WorkflowClaim>> ClaimAsync(string owner, int limit, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        // A running instance is due again only when its lease (next_run_at) expired: its worker died.
+        var sql = database.Engine == DatabaseEngine.Postgres
+            ? """
+              UPDATE workflows AS w
+              SET state = 'running', lease_owner = @owner, lease_token = w.lease_token + 1, next_run_at = @leaseUntil, wake = false, updated_at = @now,
+                  attempt = CASE WHEN w.state = 'running' THEN w.attempt + 1 ELSE w.attempt END
+              FROM (SELECT message_id FROM workflows
+                    WHERE state IN ('queued', 'running', 'waiting') AND next_run_at <= @now
+                    ORDER BY next_run_at LIMIT @limit FOR UPDATE SKIP LOCKED) AS due
+              WHERE w.message_id = due.message_id
+              RETURNING w.message_id AS MessageId, w.lease_token AS LeaseToken, w.attempt AS Attempt
+              """
+            : """
+              UPDATE workflows
+              SET state = 'running', lease_owner = @owner, lease_token = lease_token + 1, next_run_at = @leaseUntil, wake = 0, updated_at = @now,
+                  attempt = CASE WHEN state = 'running' THEN attempt + 1 ELSE attempt END
+              WHERE message_id IN (SELECT message_id FROM workflows
+                                   WHERE state IN ('queued', 'running', 'waiting') AND next_run_at <= @now
+                                   ORDER BY next_run_at LIMIT @limit)
+              RETURNING message_id AS MessageId, lease_token AS LeaseToken, attempt AS Attempt
+              """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
+        var claims = (await connection.QueryAsync<WorkflowClaim>(new CommandDefinition(sql, new { owner, limit, now, leaseUntil }, transaction, cancellationToken: cancellationToken))).AsList();
+        await transaction.CommitAsync(cancellationToken);
+        return claims;
+    }
+
+    public async Task<WorkflowHistory?> LoadAsync(Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(
+            """
+            SELECT mailbox AS Mailbox, content AS Content FROM messages WHERE id = @messageId;
+            SELECT name AS Name, result AS Result FROM workflow_steps WHERE message_id = @messageId;
+            SELECT name AS Name, payload AS Result FROM workflow_events WHERE message_id = @messageId;
+            SELECT idempotency_key AS IdempotencyKey, kind AS Kind, state AS State, result AS Result FROM side_effects WHERE message_id = @messageId;
+            """,
+            new { messageId },
+            cancellationToken: cancellationToken));
+        var message = await grid.ReadSingleOrDefaultAsync<(string Mailbox, string Content)?>();
+        if (message is null)
+        {
+            return null;
+        }
+
+        var steps = (await grid.ReadAsync<(string Name, string Result)>()).ToDictionary(s => s.Name, s => s.Result, StringComparer.Ordinal);
+        var events = (await grid.ReadAsync<(string Name, string Result)>()).ToDictionary(s => s.Name, s => s.Result, StringComparer.Ordinal);
+        var effects = (await grid.ReadAsync<SideEffectRecord>()).ToDictionary(s => s.IdempotencyKey, StringComparer.Ordinal);
+        return new WorkflowHistory(message.Value.Mailbox, message.Value.Content, steps, events, effects);
+    }
+
+    /// <summary>
+    /// Writes a checkpoint in one transaction. The first statement proves the lease (fencing token); if another worker
+    /// took the instance over, nothing is written and <see cref="LeaseLostException"/> is thrown.
+    /// </summary>
+    public async Task CommitAsync(WorkflowClaim claim, Checkpoint checkpoint, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
+        var fenced = await connection.ExecuteAsync(new CommandDefinition(
+            TransitionSql(checkpoint.Transition),
+            new
+            {
+                id = claim.MessageId,
+                token = claim.LeaseToken,
+                now = checkpoint.Now,
+                leaseUntil = checkpoint.LeaseUntil,
+                waitEvent = checkpoint.Transition?.WaitEvent,
+                waitDeadline = checkpoint.Transition?.WaitDeadline,
+                waitUntil = checkpoint.Transition?.WaitDeadline ?? Never,
+                nextRunAt = checkpoint.Transition?.NextRunAt ?? checkpoint.Now,
+                attempt = checkpoint.Transition?.Attempt ?? claim.Attempt,
+                error = checkpoint.Transition?.Error,
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+        if (fenced != 1)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            throw new LeaseLostException(claim.MessageId);
+        }
+
+        if (checkpoint.Steps.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO workflow_steps (message_id, name, seq, result, completed_at, duration_ms) VALUES (@MessageId, @Name, @Seq, @Result, @CompletedAt, @DurationMs)",
+                checkpoint.Steps, transaction, cancellationToken: cancellationToken));
+        }
+
+        if (checkpoint.SideEffects.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO side_effects (idempotency_key, message_id, kind, state, started_at, completed_at, result)
+                VALUES (@IdempotencyKey, @MessageId, @Kind, @State, @Now, @CompletedAt, @Result)
+                ON CONFLICT (idempotency_key) DO UPDATE SET state = excluded.state, completed_at = excluded.completed_at, result = excluded.result
+                """,
+                checkpoint.SideEffects.Select(e => new
+                {
+                    e.IdempotencyKey,
+                    claim.MessageId,
+                    e.Kind,
+                    e.State,
+                    checkpoint.Now,
+                    CompletedAt = e.State == "done" ? checkpoint.Now : (DateTimeOffset?)null,
+                    e.Result,
+                }),
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+
+        if (checkpoint.Draft is { } draft)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO drafts (id, message_id, draft_text, template_id, approver, decision, latency_ms, sent_text, created_at, decided_at)
+                VALUES (@Id, @MessageId, @DraftText, @TemplateId, @Approver, @Decision, @LatencyMs, @SentText, @CreatedAt, @DecidedAt)
+                ON CONFLICT (message_id) DO UPDATE SET draft_text = excluded.draft_text, template_id = excluded.template_id,
+                    approver = excluded.approver, decision = excluded.decision, latency_ms = excluded.latency_ms,
+                    sent_text = excluded.sent_text, decided_at = excluded.decided_at
+                """,
+                draft, transaction, cancellationToken: cancellationToken));
+        }
+
+        if (checkpoint.Patch is { } patch)
+        {
+            await UpdateMessageAsync(connection, transaction, claim.MessageId, patch, checkpoint.Now, cancellationToken);
+        }
+
+        if (checkpoint.Audit.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO audit_log (message_id, at, step, what, why, actor, model_version, policy_version, data)
+                VALUES (@MessageId, @At, @Step, @What, @Why, @Actor, @ModelVersion, @PolicyVersion, @Data)
+                """,
+                checkpoint.Audit, transaction, cancellationToken: cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static Task<int> UpdateMessageAsync(DbConnection connection, DbTransaction transaction, Guid id, MessagePatch patch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var sets = new List<string> { "updated_at = @now" };
+        void Add(object? value, string column)
+        {
+            if (value is not null)
+            {
+                sets.Add($"{column} = @{column}");
+            }
+        }
+
+        Add(patch.Status, "status");
+        Add(patch.Intent, "intent");
+        Add(patch.Urgency, "urgency");
+        Add(patch.Owner, "owner");
+        Add(patch.PolicyFlags, "policy_flags");
+        Add(patch.Confidence, "confidence");
+        Add(patch.Route, "route");
+        Add(patch.Explanation, "explanation");
+        Add(patch.FilterReason, "filter_reason");
+        Add(patch.AutoSent, "auto_sent");
+        return connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE messages SET {string.Join(", ", sets)} WHERE id = @id",
+            new
+            {
+                id,
+                now,
+                status = patch.Status,
+                intent = patch.Intent,
+                urgency = patch.Urgency,
+                owner = patch.Owner,
+                policy_flags = patch.PolicyFlags,
+                confidence = patch.Confidence,
+                route = patch.Route,
+                explanation = patch.Explanation,
+                filter_reason = patch.FilterReason,
+                auto_sent = patch.AutoSent,
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+    }
+
+    private static string TransitionSql(Transition? transition)
+    {
+        const string Fence = "WHERE message_id = @id AND lease_token = @token AND state = 'running'";
+        return transition?.Kind switch
+        {
+            null => $"UPDATE workflows SET updated_at = @now, next_run_at = @leaseUntil {Fence}",
+            TransitionKind.Complete =>
+                $"UPDATE workflows SET state = 'completed', completed_at = @now, updated_at = @now, next_run_at = @now, lease_owner = NULL, wait_event = NULL, wait_deadline = NULL, last_error = NULL {Fence}",
+            // An event that arrived while the instance was running set wake: run again at once instead of sleeping.
+            TransitionKind.Suspend =>
+                $"""
+                UPDATE workflows SET state = CASE WHEN wake THEN 'queued' ELSE 'waiting' END,
+                    next_run_at = CASE WHEN wake THEN @now ELSE @waitUntil END,
+                    wait_event = @waitEvent, wait_deadline = @waitDeadline, updated_at = @now, lease_owner = NULL
+                {Fence}
+                """,
+            TransitionKind.Retry =>
+                $"UPDATE workflows SET state = 'queued', attempt = @attempt, next_run_at = @nextRunAt, last_error = @error, updated_at = @now, lease_owner = NULL {Fence}",
+            TransitionKind.Dead =>
+                $"UPDATE workflows SET state = 'dead', attempt = @attempt, last_error = @error, updated_at = @now, next_run_at = @now, lease_owner = NULL {Fence}",
+            _ => throw new ArgumentOutOfRangeException(nameof(transition)),
+        };
+    }
+}
+
+internal sealed record WorkflowHistory(
+    string Mailbox,
+    string Content,
+    IReadOnlyDictionary<string, string> Steps,
+    IReadOnlyDictionary<string, string> Events,
+    IReadOnlyDictionary<string, SideEffectRecord> SideEffects);
+
+internal enum TransitionKind
+{
+    Complete,
+    Suspend,
+    Retry,
+    Dead,
+}
+
+internal sealed record Transition(TransitionKind Kind)
+{
+    public string? WaitEvent { get; init; }
+
+    public DateTimeOffset? WaitDeadline { get; init; }
+
+    public DateTimeOffset? NextRunAt { get; init; }
+
+    public int? Attempt { get; init; }
+
+    public string? Error { get; init; }
+}
+
+internal sealed record Checkpoint(
+    DateTimeOffset Now,
+    DateTimeOffset LeaseUntil,
+    IReadOnlyList<StepRecord> Steps,
+    IReadOnlyList<AuditEntry> Audit,
+    MessagePatch? Patch,
+    DraftRow? Draft,
+    IReadOnlyList<SideEffectRecord> SideEffects,
+    Transition? Transition);

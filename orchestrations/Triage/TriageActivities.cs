@@ -1,0 +1,70 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Sift.Classification;
+using Sift.Drafting;
+using Sift.Engine;
+using Sift.Filtering;
+using Sift.Mail;
+using Sift.Policy;
+using Sift.Storage;
+
+namespace Sift.Triage;
+
+/// <summary>The triage workflow's activities: thin calls into the capabilities in shared/.</summary>
+public sealed class TriageActivities(RoutingPolicy policy, IMailTransport transport, IAutoReplyGuard loopGuard)
+{
+    public string PolicyVersion => policy.Version;
+
+    public PolicyOptions Policy => policy.Current;
+
+    public static FilterVerdict Prefilter(InboundMessage message, string mailbox) => Filtering.Prefilter.Evaluate(message, mailbox);
+
+    public Task<Classification.Classification> ClassifyAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(RuleClassifier.Classify(message, policy.Current.Vips));
+    }
+
+    public RouteDecision Route(InboundMessage message, Classification.Classification classification, DateTimeOffset now) =>
+        policy.Decide(message, classification, now);
+
+    public async Task<LoopGuardResult> CheckLoopGuardAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        var current = policy.Current;
+        var allowed = await loopGuard.TryAcquireAsync(message.ReplyAddress.Address, current.AutoRepliesPerSender, TimeSpan.FromMinutes(current.AutoReplyWindowMinutes), cancellationToken);
+        return new LoopGuardResult(allowed, allowed
+            ? $"first automatic reply to {message.ReplyAddress.Address} in this window"
+            : $"{message.ReplyAddress.Address} already had {current.AutoRepliesPerSender} automatic repl(ies) within {current.AutoReplyWindowMinutes} minutes");
+    }
+
+    public Draft Draft(Guid draftId, InboundMessage message, RouteDecision route, string intent) =>
+        Drafter.Draft(draftId, message, route, intent, policy.Current);
+
+    public static Outline Outline(InboundMessage message, string owner) => Drafter.Outline(message, owner);
+
+    public Task<SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken) =>
+        transport.FindSentAsync(idempotencyKey, cancellationToken);
+
+    public Task<SendReceipt> SendAsync(OutgoingReply reply, CancellationToken cancellationToken) =>
+        transport.SendAsync(reply, cancellationToken);
+
+    /// <summary>Console reviews need no post: the draft row is the review item. Slack and Teams posts come with their issue.</summary>
+    public static Task<ReviewRequest> RequestReviewAsync(RouteDecision route, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(new ReviewRequest("console", route.Owner, route.SlaDeadline, now));
+    }
+
+    public static string Explain(RouteDecision route) =>
+        JsonSerializer.Serialize(route.Explanation.ToList(), WorkflowJsonContext.Default.ListRuleMatch);
+
+    public static string Flags(ImmutableArray<string> flags) =>
+        JsonSerializer.Serialize(flags.ToList(), WorkflowJsonContext.Default.ListString);
+
+    public static string StatusAfter(string action) => action switch
+    {
+        RouteAction.Auto => MessageStatus.AutoSent,
+        RouteAction.Review => MessageStatus.AwaitingReview,
+        _ => MessageStatus.Assigned,
+    };
+}

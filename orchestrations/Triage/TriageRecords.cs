@@ -1,0 +1,22 @@
+namespace Sift.Triage;
+
+/// <summary>A reviewer's decision on a draft: the external event that resumes a waiting workflow.</summary>
+public sealed record ReviewDecision(string Action, string? Text, string By, DateTimeOffset At)
+{
+    public const string EventName = "review";
+    public const string Approve = "approve";
+    public const string Edit = "edit";
+    public const string Reject = "reject";
+}
+
+/// <summary>The loop guard's answer for one automatic reply.</summary>
+public sealed record LoopGuardResult(bool Allowed, string Reason);
+
+/// <summary>Where a draft was put up for review, and by when it must be decided.</summary>
+public sealed record ReviewRequest(string Channel, string Owner, DateTimeOffset Deadline, DateTimeOffset RequestedAt);
+
+/// <summary>An SLA escalation: the review passed its deadline and moved to the fallback owner.</summary>
+public sealed record Escalation(string FromOwner, string ToOwner, DateTimeOffset DeadlineMissed);
+
+/// <summary>The workflow's final record of what happened to the message.</summary>
+public sealed record TriageOutcome(string Status, string Route, bool Sent);

@@ -1,0 +1,174 @@
+using System.Globalization;
+using Sift.Drafting;
+using Sift.Engine;
+using Sift.Mail;
+using Sift.Policy;
+using Sift.Storage;
+
+namespace Sift.Triage;
+
+/// <summary>
+/// The per-email workflow, one instance per message: prefilter, classify, route, draft, respond, log.
+/// Each step is recorded before the next runs; see <see cref="WorkflowContext"/> for what that guarantees.
+/// </summary>
+public sealed class TriageWorkflow(TriageActivities activities)
+{
+    public async Task RunAsync(WorkflowContext ctx, CancellationToken cancellationToken)
+    {
+        var email = ctx.Message;
+        ctx.Update(new MessagePatch { Status = MessageStatus.Processing });
+
+        var verdict = ctx.Step("prefilter", () => TriageActivities.Prefilter(email, ctx.Mailbox),
+            v => new AuditNote(v.IsMachine ? $"filtered as {v.Category}" : "passed the pre-filter", v.Reason));
+        if (verdict.IsMachine)
+        {
+            ctx.Update(new MessagePatch { Status = MessageStatus.Filtered, Route = "filtered", FilterReason = $"{verdict.Category}: {verdict.Reason}" });
+            Log(ctx, new TriageOutcome(MessageStatus.Filtered, "filtered", Sent: false));
+            return;
+        }
+
+        var classification = await ctx.ActivityAsync("classify", ct => activities.ClassifyAsync(email, ct),
+            c => new AuditNote(
+                string.Create(CultureInfo.InvariantCulture, $"classified as {c.Intent} ({c.Urgency}, confidence {c.Confidence:0.###})"),
+                c.Rationale, ModelVersion: c.Model),
+            cancellationToken);
+        ctx.Update(new MessagePatch
+        {
+            Intent = classification.Intent,
+            Urgency = classification.Urgency,
+            Confidence = classification.Confidence,
+            PolicyFlags = TriageActivities.Flags(classification.PolicyFlags),
+        });
+
+        var route = ctx.Step("route", () => activities.Route(email, classification, ctx.Now),
+            r => new AuditNote($"routed to {r.Action}, owner {r.Owner}", string.Join("; ", r.Explanation.Select(m => $"{m.Rule}: {m.Reason}")), PolicyVersion: r.PolicyVersion));
+
+        if (route.Action == RouteAction.Auto)
+        {
+            var guard = await ctx.ActivityAsync("loop-guard", ct => activities.CheckLoopGuardAsync(email, ct),
+                g => new AuditNote(g.Allowed ? "automatic reply allowed" : "automatic reply refused by the loop guard", g.Reason), cancellationToken);
+            if (!guard.Allowed)
+            {
+                route = Downgrade(route, RouteAction.Review, "loop-guard", guard.Reason);
+            }
+        }
+
+        ctx.Update(new MessagePatch { Owner = route.Owner, Route = route.Action, Explanation = TriageActivities.Explain(route) });
+
+        var outcome = route.Action switch
+        {
+            RouteAction.Auto => await AutoSendAsync(ctx, route, classification, cancellationToken),
+            RouteAction.Review => await ReviewAsync(ctx, route, classification, cancellationToken),
+            _ => AssignToHuman(ctx, route),
+        };
+        Log(ctx, outcome);
+    }
+
+    private async Task<TriageOutcome> AutoSendAsync(WorkflowContext ctx, RouteDecision route, Classification.Classification classification, CancellationToken cancellationToken)
+    {
+        var draft = MakeDraft(ctx, route, classification);
+        if (!draft.AutoSendAllowed || !draft.LintFindings.IsEmpty)
+        {
+            var reason = draft.LintFindings.IsEmpty ? $"template {draft.TemplateId} is not allowed for auto-send" : string.Join("; ", draft.LintFindings);
+            return await ReviewAsync(ctx, Downgrade(route, RouteAction.Review, "lint", reason), classification, cancellationToken, draft);
+        }
+
+        if (route.DryRun)
+        {
+            return DryRun(ctx, RouteAction.Auto);
+        }
+
+        await SendAsync(ctx, draft.Text, automatic: true, route, cancellationToken);
+        ctx.Update(new MessagePatch { Status = MessageStatus.AutoSent, AutoSent = true });
+        return new TriageOutcome(MessageStatus.AutoSent, RouteAction.Auto, Sent: true);
+    }
+
+    private async Task<TriageOutcome> ReviewAsync(WorkflowContext ctx, RouteDecision route, Classification.Classification classification, CancellationToken cancellationToken, Draft? existing = null)
+    {
+        var draft = existing ?? MakeDraft(ctx, route, classification);
+        ctx.Update(new MessagePatch { Status = MessageStatus.AwaitingReview, Route = RouteAction.Review, Explanation = TriageActivities.Explain(route) });
+        var request = await ctx.ActivityAsync("request-review", ct => TriageActivities.RequestReviewAsync(route, ctx.Now, ct),
+            r => new AuditNote($"draft put up for review in the {r.Channel}", $"owner {r.Owner}, decide by {r.Deadline:O}"), cancellationToken);
+
+        var decision = ctx.WaitForEvent<ReviewDecision>(ReviewDecision.EventName, request.Deadline);
+        if (decision.TimedOut)
+        {
+            var fallback = activities.Policy.FallbackOwner;
+            var escalation = ctx.Step("escalate", () => new Escalation(request.Owner, fallback, request.Deadline),
+                e => new AuditNote($"SLA missed: escalated from {e.FromOwner} to {e.ToOwner}", $"no decision by {e.DeadlineMissed:O}"));
+            ctx.Update(new MessagePatch { Owner = escalation.ToOwner });
+            decision = ctx.WaitForEvent<ReviewDecision>(ReviewDecision.EventName, deadline: null);
+        }
+
+        var review = decision.Payload!;
+        var latency = (long)(review.At - request.RequestedAt).TotalMilliseconds;
+        var sentText = review.Action switch
+        {
+            ReviewDecision.Approve => draft.Text,
+            ReviewDecision.Edit => review.Text,
+            _ => null,
+        };
+        ctx.SaveDraft(new DraftRow(draft.Id, ctx.MessageId, draft.Text, draft.TemplateId, ctx.Now)
+        {
+            Approver = review.By,
+            Decision = review.Action,
+            LatencyMs = Math.Max(0, latency),
+            SentText = sentText,
+            DecidedAt = review.At,
+        });
+
+        if (sentText is null)
+        {
+            ctx.Update(new MessagePatch { Status = MessageStatus.Rejected });
+            return new TriageOutcome(MessageStatus.Rejected, RouteAction.Review, Sent: false);
+        }
+
+        if (route.DryRun)
+        {
+            return DryRun(ctx, RouteAction.Review);
+        }
+
+        await SendAsync(ctx, sentText, automatic: false, route, cancellationToken);
+        ctx.Update(new MessagePatch { Status = MessageStatus.Sent });
+        return new TriageOutcome(MessageStatus.Sent, RouteAction.Review, Sent: true);
+    }
+
+    private static TriageOutcome AssignToHuman(WorkflowContext ctx, RouteDecision route)
+    {
+        ctx.Step("assign", () => TriageActivities.Outline(ctx.Message, route.Owner),
+            o => new AuditNote($"assigned to {o.Owner} with an outline", string.Join(" | ", o.KeyPoints)));
+        ctx.Update(new MessagePatch { Status = MessageStatus.Assigned });
+        return new TriageOutcome(MessageStatus.Assigned, RouteAction.Human, Sent: false);
+    }
+
+    private Draft MakeDraft(WorkflowContext ctx, RouteDecision route, Classification.Classification classification)
+    {
+        var draft = ctx.Step("draft", () => activities.Draft(Guid.CreateVersion7(ctx.Now), ctx.Message, route, classification.Intent),
+            d => new AuditNote($"drafted from template {d.TemplateId}", d.LintFindings.IsEmpty ? "lint passed" : string.Join("; ", d.LintFindings)));
+        ctx.SaveDraft(new DraftRow(draft.Id, ctx.MessageId, draft.Text, draft.TemplateId, ctx.Now));
+        return draft;
+    }
+
+    private Task<SendReceipt> SendAsync(WorkflowContext ctx, string text, bool automatic, RouteDecision route, CancellationToken cancellationToken)
+    {
+        var reply = new OutgoingReply(ctx.MessageId, ctx.Mailbox, ctx.Message, text, automatic, $"send:{ctx.MessageId:N}");
+        return ctx.SideEffectAsync("send", reply.IdempotencyKey,
+            ct => activities.FindSentAsync(reply.IdempotencyKey, ct),
+            ct => activities.SendAsync(reply, ct),
+            r => new AuditNote(automatic ? "reply sent automatically" : "approved reply sent", $"via {r.Transport} as {r.ExternalId}", PolicyVersion: route.PolicyVersion),
+            cancellationToken);
+    }
+
+    private static TriageOutcome DryRun(WorkflowContext ctx, string route)
+    {
+        ctx.Update(new MessagePatch { Status = MessageStatus.DryRun });
+        ctx.Audit("send", new AuditNote("send suppressed", "dry-run is on: the reply was decided and recorded, not sent"));
+        return new TriageOutcome(MessageStatus.DryRun, route, Sent: false);
+    }
+
+    private static RouteDecision Downgrade(RouteDecision route, string action, string rule, string reason) =>
+        route with { Action = action, Explanation = route.Explanation.Add(new RuleMatch(rule, action, reason)) };
+
+    private static void Log(WorkflowContext ctx, TriageOutcome outcome) =>
+        ctx.Step("log", () => outcome, o => new AuditNote($"completed: {o.Status}", o.Sent ? "a reply left Sift" : "no reply was sent"));
+}

@@ -1,0 +1,25 @@
+using System.Collections.Immutable;
+
+namespace Sift.Classification;
+
+/// <summary>What a classifier said about a message. Values come from the taxonomy only.</summary>
+public sealed record Classification(
+    string Intent,
+    string Urgency,
+    ImmutableArray<string> PolicyFlags,
+    double Confidence,
+    string Rationale,
+    string Model)
+{
+    public bool HasFlag(string flag) => PolicyFlags.Contains(flag);
+}
+
+public static class PolicyFlags
+{
+    public const string Vip = "vip";
+    public const string Complaint = "complaint";
+    public const string Legal = "legal";
+    public const string Sensitive = "sensitive";
+    public const string Pii = "pii";
+    public const string PromptInjectionSuspected = "prompt_injection_suspected";
+}

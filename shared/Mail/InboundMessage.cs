@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+
+namespace Sift.Mail;
+
+/// <summary>An incoming email in Sift's normalized shape: what every source (API, Graph, Gmail, IMAP) produces.</summary>
+public sealed record InboundMessage
+{
+    public required string InternetMessageId { get; init; }
+
+    public required EmailAddress From { get; init; }
+
+    public EmailAddress? ReplyTo { get; init; }
+
+    public ImmutableArray<EmailAddress> To { get; init; } = [];
+
+    public required string Subject { get; init; }
+
+    public required DateTimeOffset ReceivedAt { get; init; }
+
+    public string? InReplyTo { get; init; }
+
+    public ImmutableArray<string> References { get; init; } = [];
+
+    /// <summary>The conversation this message belongs to: the root of its References chain, or its own id.</summary>
+    public required string ThreadId { get; init; }
+
+    /// <summary>The readable text of the message (text/plain, or HTML reduced to text).</summary>
+    public required string Text { get; init; }
+
+    /// <summary>The top-level MIME type, e.g. <c>multipart/report</c> for delivery reports.</summary>
+    public string ContentType { get; init; } = "text/plain";
+
+    /// <summary>All headers, names in lower case; repeated headers joined by a line feed.</summary>
+    public ImmutableDictionary<string, string> Headers { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Attachments are listed, never kept or sent to a model.</summary>
+    public ImmutableArray<AttachmentInfo> Attachments { get; init; } = [];
+
+    public string? Header(string name) => Headers.TryGetValue(name.ToLowerInvariant(), out var value) ? value : null;
+
+    /// <summary>Where a reply goes: Reply-To when present, else From.</summary>
+    public EmailAddress ReplyAddress => ReplyTo ?? From;
+}
+
+public sealed record EmailAddress(string Address, string? Name = null)
+{
+    public override string ToString() => string.IsNullOrEmpty(Name) ? Address : $"{Name} <{Address}>";
+}
+
+public sealed record AttachmentInfo(string Name, string ContentType, long Size);

@@ -1,0 +1,135 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using MimeKit;
+
+namespace Sift.Mail;
+
+/// <summary>Turns raw RFC 822 bytes into an <see cref="InboundMessage"/> with MimeKit.</summary>
+public static partial class MimeNormalizer
+{
+    /// <summary>Parses a raw message. Returns the problems found instead of throwing, so callers can answer 400.</summary>
+    public static MailParseResult Parse(ReadOnlyMemory<byte> raw, DateTimeOffset receivedAt)
+    {
+        if (raw.IsEmpty)
+        {
+            return MailParseResult.Invalid("body", "The request body is empty: expected a raw RFC 822 message.");
+        }
+
+        MimeMessage message;
+        try
+        {
+            using var stream = new MemoryStream(raw.ToArray(), writable: false);
+            message = MimeMessage.Load(ParserOptions.Default, stream);
+        }
+        catch (FormatException ex)
+        {
+            return MailParseResult.Invalid("body", $"The body is not a parsable RFC 822 message: {ex.Message}");
+        }
+
+        var from = message.From.Mailboxes.FirstOrDefault() ?? message.Sender;
+        if (from is null || string.IsNullOrWhiteSpace(from.Address))
+        {
+            return MailParseResult.Invalid("From", "The message has no From address.");
+        }
+
+        if (message.Headers.Count == 0 || (message.Headers[HeaderId.Subject] is null && message.Headers[HeaderId.Date] is null && message.Headers[HeaderId.MessageId] is null))
+        {
+            return MailParseResult.Invalid("body", "The body has no RFC 822 headers (Subject, Date or Message-ID).");
+        }
+
+        var messageId = NormalizeMessageId(message.MessageId) ?? SyntheticMessageId(raw.Span);
+        var references = message.References.Select(NormalizeMessageId).OfType<string>().ToImmutableArray();
+        var inReplyTo = NormalizeMessageId(message.InReplyTo);
+        var text = message.TextBody ?? HtmlToText(message.HtmlBody) ?? string.Empty;
+        var attachments = message.Attachments
+            .Select(a => new AttachmentInfo(
+                a.ContentDisposition?.FileName ?? a.ContentType.Name ?? "attachment",
+                a.ContentType.MimeType,
+                a is MimePart { Content.Stream: { } content } ? content.Length : 0))
+            .ToImmutableArray();
+        var headers = message.Headers
+            .GroupBy(h => h.Field.ToLowerInvariant())
+            .ToImmutableDictionary(g => g.Key, g => string.Join('\n', g.Select(h => h.Value.Trim())));
+
+        return MailParseResult.Valid(new InboundMessage
+        {
+            InternetMessageId = messageId,
+            From = new EmailAddress(from.Address, NullIfEmpty(from.Name)),
+            ReplyTo = message.ReplyTo.Mailboxes.FirstOrDefault() is { } replyTo ? new EmailAddress(replyTo.Address, NullIfEmpty(replyTo.Name)) : null,
+            To = message.To.Mailboxes.Select(m => new EmailAddress(m.Address, NullIfEmpty(m.Name))).ToImmutableArray(),
+            Subject = message.Subject ?? string.Empty,
+            ReceivedAt = message.Date == DateTimeOffset.MinValue ? receivedAt : message.Date.ToUniversalTime(),
+            InReplyTo = inReplyTo,
+            References = references,
+            ThreadId = references.FirstOrDefault() ?? inReplyTo ?? messageId,
+            Text = text.Trim(),
+            ContentType = message.Body?.ContentType.MimeType.ToLowerInvariant() ?? "text/plain",
+            Headers = headers,
+            Attachments = attachments,
+        });
+    }
+
+    /// <summary>Message-IDs are compared without angle brackets and surrounding space.</summary>
+    public static string? NormalizeMessageId(string? id)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            return null;
+        }
+
+        var trimmed = id.Trim().Trim('<', '>').Trim();
+        return trimmed.Length == 0 ? null : trimmed;
+    }
+
+    /// <summary>A message without a Message-ID gets one derived from its bytes, so that posting it twice still dedupes.</summary>
+    public static string SyntheticMessageId(ReadOnlySpan<byte> content) =>
+        $"{Convert.ToHexStringLower(SHA256.HashData(content))[..32]}@sift.invalid";
+
+    internal static string? HtmlToText(string? html)
+    {
+        if (html is null)
+        {
+            return null;
+        }
+
+        var withoutHidden = HiddenElements().Replace(html, " ");
+        var withBreaks = BlockBreaks().Replace(withoutHidden, "\n");
+        var text = WebUtility.HtmlDecode(Tags().Replace(withBreaks, string.Empty));
+        var sb = new StringBuilder(text.Length);
+        foreach (var line in text.Split('\n'))
+        {
+            var trimmed = Spaces().Replace(line, " ").Trim();
+            if (trimmed.Length > 0)
+            {
+                sb.AppendLine(trimmed);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    [GeneratedRegex(@"<(script|style|head)\b[^>]*>.*?</\1\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex HiddenElements();
+
+    [GeneratedRegex(@"<(br|/p|/div|/li|/tr|/h[1-6])\b[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex BlockBreaks();
+
+    [GeneratedRegex("<[^>]+>")]
+    private static partial Regex Tags();
+
+    [GeneratedRegex(@"[ \t\r\f\v]+")]
+    private static partial Regex Spaces();
+}
+
+/// <summary>A parsed message, or the field that was wrong and why.</summary>
+public sealed record MailParseResult(InboundMessage? Message, string? Field, string? Error)
+{
+    public static MailParseResult Valid(InboundMessage message) => new(message, null, null);
+
+    public static MailParseResult Invalid(string field, string error) => new(null, field, error);
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dapper;
+using Sift.Mail;
+using Sift.Storage;
+using Sift.Telemetry;
+
+namespace Sift.Queue;
+
+/// <summary>The outcome of ingesting one message: its id, and whether this call created it.</summary>
+public sealed record IntakeResult(Guid Id, bool Created);
+
+/// <summary>
+/// The one way a message enters Sift, whatever its source: dedupe, then the message row, its workflow
+/// instance (which is its place in the work queue) and the first audit entry, in one transaction.
+/// </summary>
+public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, WorkSignal signal, TimeProvider time)
+{
+    public async Task<IntakeResult> IngestAsync(string mailbox, InboundMessage message, string source, CancellationToken cancellationToken)
+    {
+        using var activity = SiftTelemetry.Source.StartActivity("ingest");
+        activity?.SetTag(SiftTelemetry.MailboxTag, mailbox);
+
+        var isNew = await dedupe.TryMarkNewAsync(mailbox, message.InternetMessageId, cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        if (!isNew && await FindAsync(connection, null, mailbox, message.InternetMessageId, cancellationToken) is { } seen)
+        {
+            return Duplicate(seen, activity);
+        }
+
+        try
+        {
+            var result = await InsertAsync(connection, mailbox, message, source, cancellationToken);
+            if (result.Created)
+            {
+                SiftTelemetry.MessagesIngested.Add(1, new KeyValuePair<string, object?>(SiftTelemetry.MailboxTag, mailbox));
+                activity?.SetTag(SiftTelemetry.MessageIdTag, result.Id);
+                signal.Notify();
+                return result;
+            }
+
+            return Duplicate(result.Id, activity);
+        }
+        catch
+        {
+            // The sender will retry; it must not find a dedupe mark for a message that was never stored.
+            await dedupe.ForgetAsync(mailbox, message.InternetMessageId, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task<IntakeResult> InsertAsync(System.Data.Common.DbConnection connection, string mailbox, InboundMessage message, string source, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO messages (id, mailbox, internet_message_id, thread_id, sender, subject, received_at, created_at, updated_at, status, content)
+            VALUES (@Id, @Mailbox, @InternetMessageId, @ThreadId, @Sender, @Subject, @ReceivedAt, @Now, @Now, @Status, @Content)
+            ON CONFLICT (mailbox, internet_message_id) DO NOTHING
+            """,
+            new
+            {
+                Id = id,
+                Mailbox = mailbox,
+                message.InternetMessageId,
+                message.ThreadId,
+                Sender = message.From.Address,
+                message.Subject,
+                message.ReceivedAt,
+                Now = now,
+                Status = MessageStatus.Received,
+                Content = JsonSerializer.Serialize(message, MailJsonContext.Default.InboundMessage),
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+        if (inserted == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            var existing = await FindAsync(connection, null, mailbox, message.InternetMessageId, cancellationToken);
+            return new IntakeResult(existing ?? throw new InvalidOperationException("A conflicting message vanished."), Created: false);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO workflows (message_id, state, next_run_at, created_at, updated_at) VALUES (@Id, @State, @Now, @Now, @Now);
+            INSERT INTO audit_log (message_id, at, step, what, why, actor) VALUES (@Id, @Now, 'ingest', 'received', @Why, @Actor);
+            """,
+            new { Id = id, State = WorkflowState.Queued, Now = now, Why = $"from {source} into mailbox {mailbox}", Actor = source },
+            transaction,
+            cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return new IntakeResult(id, Created: true);
+    }
+
+    private static Task<Guid?> FindAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string mailbox, string internetMessageId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+            "SELECT id FROM messages WHERE mailbox = @mailbox AND internet_message_id = @internetMessageId",
+            new { mailbox, internetMessageId },
+            transaction,
+            cancellationToken: cancellationToken));
+
+    private static IntakeResult Duplicate(Guid id, Activity? activity)
+    {
+        SiftTelemetry.MessagesDuplicate.Add(1);
+        activity?.SetTag(SiftTelemetry.MessageIdTag, id);
+        activity?.SetTag("sift.duplicate", true);
+        return new IntakeResult(id, Created: false);
+    }
+}
+
+/// <summary>Wakes the in-process workers when work arrives, so they need not wait for their next poll.</summary>
+public sealed class WorkSignal : IDisposable
+{
+    private readonly SemaphoreSlim _semaphore = new(0, int.MaxValue);
+
+    public void Notify()
+    {
+        if (_semaphore.CurrentCount == 0)
+        {
+            _semaphore.Release();
+        }
+    }
+
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        await _semaphore.WaitAsync(timeout, cancellationToken);
+
+    public void Dispose() => _semaphore.Dispose();
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Sift.Storage;
+
+public static class StorageExtensions
+{
+    /// <summary>
+    /// PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, else SQLite under <c>Sift:DataDirectory</c>;
+    /// Redis when <c>ConnectionStrings:Redis</c> is set.
+    /// </summary>
+    public static IHostApplicationBuilder AddSiftStorage(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp =>
+        {
+            var postgres = builder.Configuration.GetConnectionString("Postgres");
+            return string.IsNullOrWhiteSpace(postgres)
+                ? SiftDatabase.ForSqlite(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory)
+                : SiftDatabase.ForPostgres(postgres);
+        });
+        builder.Services.AddSingleton<Migrator>();
+
+        if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
+        {
+            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+        }
+
+        return builder;
+    }
+
+    public static bool UsesRedis(this IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration.GetConnectionString("Redis"));
+}
