@@ -10,7 +10,7 @@ namespace Sift.Workers;
 /// The timer consumer that keeps the <c>metrics</c> table (one row per day and intent) and the message-count gauge
 /// current. It recomputes from the messages, so it never contends with the workflow's writes on a hot row.
 /// </summary>
-internal sealed partial class MetricsRollup(SiftDatabase database, TimeProvider time, ILogger<MetricsRollup> logger) : BackgroundService
+internal sealed partial class MetricsRollup(SiftDatabase database, TimeProvider time, IConfiguration configuration, ILogger<MetricsRollup> logger) : BackgroundService
 {
     private static readonly ConcurrentDictionary<string, long> StatusCounts = new(StringComparer.Ordinal);
     private static int _gaugeCreated;
@@ -19,6 +19,11 @@ internal sealed partial class MetricsRollup(SiftDatabase database, TimeProvider 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!configuration.IsWorker())
+        {
+            return;
+        }
+
         if (Interlocked.Exchange(ref _gaugeCreated, 1) == 0)
         {
             SiftTelemetry.Meter.CreateObservableGauge("sift.messages", () =>

@@ -3,18 +3,18 @@ namespace Sift.Workers;
 internal static class WorkerExtensions
 {
     /// <summary>
-    /// The queue and timer consumers run when <c>Sift:Roles</c> includes <c>worker</c> (the default is <c>api,worker</c>),
+    /// The queue and timer consumers. They run when <c>Sift:Roles</c> includes <c>worker</c> (the default is <c>api,worker</c>),
     /// so one image scales as web replicas and worker replicas.
     /// </summary>
     public static IHostApplicationBuilder AddSiftWorkers(this IHostApplicationBuilder builder)
     {
-        var roles = builder.Configuration["Sift:Roles"] ?? "api,worker";
-        if (roles.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Contains("worker", StringComparer.OrdinalIgnoreCase))
-        {
-            builder.Services.AddHostedService<WorkflowWorker>();
-            builder.Services.AddHostedService<MetricsRollup>();
-        }
-
+        builder.Services.AddHostedService<WorkflowWorker>();
+        builder.Services.AddHostedService<MetricsRollup>();
         return builder;
     }
+
+    public static bool IsWorker(this IConfiguration configuration) =>
+        (configuration["Sift:Roles"] ?? "api,worker")
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Contains("worker", StringComparer.OrdinalIgnoreCase);
 }

@@ -8,10 +8,15 @@ namespace Sift.Workers;
 /// The queue consumer: claims due workflow instances and runs up to <see cref="WorkflowOptions.Concurrency"/> at once.
 /// Any number of these, in any number of processes, share one database safely.
 /// </summary>
-internal sealed partial class WorkflowWorker(WorkflowRunner runner, WorkSignal signal, IOptions<WorkflowOptions> options, ILogger<WorkflowWorker> logger) : BackgroundService
+internal sealed partial class WorkflowWorker(WorkflowRunner runner, WorkSignal signal, IOptions<WorkflowOptions> options, IConfiguration configuration, ILogger<WorkflowWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!configuration.IsWorker())
+        {
+            return;
+        }
+
         var concurrency = options.Value.Concurrency;
         var inFlight = new HashSet<Task>();
         LogStarted(logger, runner.WorkerId, concurrency);

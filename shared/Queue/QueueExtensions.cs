@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sift.Filtering;
@@ -13,17 +14,13 @@ public static class QueueExtensions
         builder.Services.AddOptions<DedupeOptions>().BindConfiguration(DedupeOptions.Section);
         builder.Services.AddSingleton<WorkSignal>();
         builder.Services.AddSingleton<MessageIntake>();
-        if (builder.Configuration.UsesRedis())
-        {
-            builder.Services.AddSingleton<IMessageDedupe, RedisDedupe>();
-            builder.Services.AddSingleton<IAutoReplyGuard, RedisAutoReplyGuard>();
-        }
-        else
-        {
-            builder.Services.AddSingleton<IMessageDedupe, InProcessDedupe>();
-            builder.Services.AddSingleton<IAutoReplyGuard, InProcessAutoReplyGuard>();
-        }
-
+        // Chosen when first resolved, so configuration added after the builder phase (hosts in tests) is honoured.
+        builder.Services.AddSingleton<IMessageDedupe>(sp => sp.GetRequiredService<IConfiguration>().UsesRedis()
+            ? ActivatorUtilities.CreateInstance<RedisDedupe>(sp)
+            : ActivatorUtilities.CreateInstance<InProcessDedupe>(sp));
+        builder.Services.AddSingleton<IAutoReplyGuard>(sp => sp.GetRequiredService<IConfiguration>().UsesRedis()
+            ? ActivatorUtilities.CreateInstance<RedisAutoReplyGuard>(sp)
+            : ActivatorUtilities.CreateInstance<InProcessAutoReplyGuard>(sp));
         return builder;
     }
 }

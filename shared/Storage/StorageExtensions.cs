@@ -18,17 +18,15 @@ public static class StorageExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp =>
         {
-            var postgres = builder.Configuration.GetConnectionString("Postgres");
+            var postgres = sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres");
             return string.IsNullOrWhiteSpace(postgres)
                 ? SiftDatabase.ForSqlite(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory)
                 : SiftDatabase.ForPostgres(postgres);
         });
         builder.Services.AddSingleton<Migrator>();
 
-        if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
-        {
-            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
-        }
+        // Connected on first use only: the embedded default never resolves it.
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(sp.GetRequiredService<IConfiguration>().GetConnectionString("Redis")!));
 
         return builder;
     }
