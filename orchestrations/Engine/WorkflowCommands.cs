@@ -40,6 +40,14 @@ public sealed class WorkflowCommands(SiftDatabase database, WorkSignal signal, T
             return (EventOutcome.NotFound, null);
         }
 
+        var raised = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM workflow_events WHERE message_id = @messageId AND name = @eventName",
+            new { messageId, eventName }, transaction, cancellationToken: cancellationToken));
+        if (raised > 0)
+        {
+            return (EventOutcome.AlreadyRaised, current.Status);
+        }
+
         if (current.Status != requiredStatus || current.State is not (WorkflowState.Running or WorkflowState.Waiting))
         {
             return (EventOutcome.NotWaiting, current.Status);
