@@ -70,6 +70,16 @@ public sealed class TestDatabase : IAsyncDisposable
         ["ConnectionStrings:Postgres"] = ConnectionString ?? string.Empty,
     };
 
+    /// <summary>Drops the PostgreSQL database under a running host, as an outage would take it away.</summary>
+    public async Task DropAsync()
+    {
+        await using var admin = new NpgsqlConnection(_adminConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_databaseName} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+        NpgsqlConnection.ClearAllPools();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_adminConnectionString is not null)

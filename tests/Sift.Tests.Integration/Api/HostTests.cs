@@ -1,0 +1,106 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Sift.Tests.Integration.Infrastructure;
+
+namespace Sift.Tests.Integration.Api;
+
+/// <summary>Health, readiness, Prometheus metrics and API authentication.</summary>
+public sealed class HostTests
+{
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task Health_readiness_and_metrics_answer(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database);
+        var client = host.CreateClient();
+        await host.IngestAsync(TestMail.Raw("metrics-1@initech.example"));
+        await host.RunWorkflowsAsync();
+
+        using var health = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+        using var ready = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+
+        var metrics = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("sift_workflow_step_duration_seconds_bucket", metrics, StringComparison.Ordinal);
+        Assert.Contains("sift_step=\"classify\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("sift_messages_ingested_total", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task When_the_database_goes_away_readiness_fails_and_ingestion_answers_503_so_the_sender_retries()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        await using var host = new SiftTestHost(database);
+        var client = host.CreateClient();
+        using (var ready = await client.GetAsync(new Uri("/readyz", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
+        await database.DropAsync();
+
+        using (var unready = await client.GetAsync(new Uri("/readyz", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unready.StatusCode);
+        }
+
+        using var health = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        using var post = await host.PostRawAsync(TestMail.Raw("outage-1@initech.example"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, post.StatusCode);
+        Assert.Equal("application/problem+json", post.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(post.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task With_an_api_key_configured_requests_without_the_right_key_are_refused()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:ApiKey"] = "s3cret-key" });
+        var client = host.CreateClient();
+
+        using var missing = await client.GetAsync(new Uri("/api/messages", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Contains("X-Api-Key", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        client.DefaultRequestHeaders.Add("X-Api-Key", "wrong");
+        using var wrong = await client.GetAsync(new Uri("/api/messages", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+
+        client.DefaultRequestHeaders.Remove("X-Api-Key");
+        client.DefaultRequestHeaders.Add("X-Api-Key", "s3cret-key");
+        using var right = await client.GetAsync(new Uri("/api/messages", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_an_api_key_the_api_refuses_callers_that_are_not_on_loopback()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, services: s => s.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new RemoteAddress("203.0.113.7")));
+
+        using var response = await host.CreateClient().GetAsync(new Uri("/api/messages", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("loopback", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var health = await host.CreateClient().GetAsync(new Uri("/healthz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    /// <summary>Makes every request look as if it came from another machine.</summary>
+    private sealed class RemoteAddress(string address) : IStartupFilter
+    {
+        public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
+        {
+            app.Use(nextMiddleware => context =>
+            {
+                context.Connection.RemoteIpAddress = IPAddress.Parse(address);
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+}
