@@ -1,0 +1,104 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Sift.Storage;
+using Sift.Tests.Integration.Infrastructure;
+
+namespace Sift.Tests.Integration.Workflows;
+
+/// <summary>
+/// A worker process killed at each point between two steps, then restarted, resumes where it stopped: the reply
+/// leaves exactly once and no completed step runs again.
+/// </summary>
+public sealed class CrashTests
+{
+    public static TheoryData<string, string> AutoSendCrashPoints()
+    {
+        string[] points =
+        [
+            "after-commit:classify",         // classification recorded; route and draft not yet
+            "before-commit:before:send",     // route and draft computed, not recorded
+            "before-perform:send",           // the send is recorded as started, not performed
+            "after-perform:send",            // the reply left, its record did not
+            "after-commit:send",             // the send is recorded; the workflow is not complete
+            "before-commit:complete",        // everything done but the final commit
+        ];
+        var data = new TheoryData<string, string>();
+        foreach (var engine in new[] { TestDatabase.Sqlite, TestDatabase.Postgres })
+        {
+            foreach (var point in points)
+            {
+                data.Add(engine, point);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(AutoSendCrashPoints))]
+    public async Task A_worker_killed_during_an_auto_send_resumes_and_sends_exactly_once(string engine, string crashAt)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database);
+        var id = await host.IngestAsync(TestMail.Raw($"crash-{Guid.NewGuid():N}@initech.example"));
+
+        await KillAtAsync(database, crashAt);
+        var stopped = await host.GetAsync(id);
+        Assert.NotEqual("completed", stopped.Workflow.State);
+
+        await using (var worker = SiftProcess.StartWorker(database))
+        {
+            await host.WaitForAsync(id, d => d.Workflow.State == "completed", timeoutSeconds: 60);
+        }
+
+        var detail = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.AutoSent, detail.Status);
+        Assert.Single(Directory.GetFiles(database.OutboxFolder, "*.eml"));
+        Assert.Single(detail.Audit, a => a.Step == "send");
+        Assert.Single(detail.Audit, a => a.Step == "classify");
+        Assert.DoesNotContain(detail.Audit, a => a.Step is "retry" or "dead-letter");
+        Assert.Equal(1, await ScalarAsync(host, $"SELECT COUNT(*) FROM side_effects WHERE state = 'done'"));
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite, "after-perform:send")]
+    [InlineData(TestDatabase.Postgres, "after-perform:send")]
+    [InlineData(TestDatabase.Postgres, "before-commit:before:send")]
+    public async Task A_worker_killed_after_an_approval_never_loses_or_repeats_the_approved_send(string engine, string crashAt)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database);
+        var id = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+        await host.RunWorkflowsAsync();
+        using (var decision = await host.DecideAsync(id, "approve"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, decision.StatusCode);
+        }
+
+        await KillAtAsync(database, crashAt);
+
+        await using (var worker = SiftProcess.StartWorker(database))
+        {
+            await host.WaitForAsync(id, d => d.Workflow.State == "completed", timeoutSeconds: 60);
+        }
+
+        var detail = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.Sent, detail.Status);
+        Assert.Single(Directory.GetFiles(database.OutboxFolder, "*.eml"));
+        Assert.Single(detail.Audit, a => a.Step == "send");
+        Assert.Equal("approve", detail.Draft!.Decision);
+    }
+
+    private static async Task KillAtAsync(TestDatabase database, string crashAt)
+    {
+        await using var crashing = SiftProcess.StartWorker(database, crashAt);
+        Assert.True(await crashing.WaitForExitAsync(TimeSpan.FromSeconds(60)), $"the worker did not reach {crashAt}");
+        Assert.Equal(137, crashing.ExitCode); // 128 + SIGKILL: killed, not a clean exit
+    }
+
+    private static async Task<long> ScalarAsync(SiftTestHost host, string sql)
+    {
+        await using var connection = await host.Services.GetRequiredService<SiftDatabase>().OpenAsync(CancellationToken.None);
+        return await connection.ExecuteScalarAsync<long>(sql);
+    }
+}
