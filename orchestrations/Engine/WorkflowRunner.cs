@@ -61,6 +61,7 @@ internal sealed partial class WorkflowRunner(
         using var activity = SiftTelemetry.Source.StartActivity("workflow triage");
         activity?.SetTag(SiftTelemetry.MessageIdTag, claim.MessageId);
         activity?.SetTag("sift.attempt", claim.Attempt);
+        activity?.SetTag("sift.worker", WorkerId);
         try
         {
             var history = await store.LoadAsync(claim.MessageId, cancellationToken);

@@ -17,15 +17,15 @@ internal static class TestMail
         string text = "Hello, could you tell me where I change the address on my account? Thanks, Ana",
         string from = "ana.lopez@customer.example",
         string? name = "Ana Lopez") => new()
-    {
-        InternetMessageId = "msg-1@customer.example",
-        From = new EmailAddress(from, name),
-        To = [new EmailAddress(Mailbox)],
-        Subject = subject,
-        ReceivedAt = Now,
-        ThreadId = "msg-1@customer.example",
-        Text = text,
-    };
+        {
+            InternetMessageId = "msg-1@customer.example",
+            From = new EmailAddress(from, name),
+            To = [new EmailAddress(Mailbox)],
+            Subject = subject,
+            ReceivedAt = Now,
+            ThreadId = "msg-1@customer.example",
+            Text = text,
+        };
 
     public static InboundMessage WithHeader(this InboundMessage message, string name, string value) =>
         message with { Headers = message.Headers.SetItem(name.ToLowerInvariant(), value) };

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Sift.Storage;
+using Sift.Telemetry;
+using Sift.Tests.Integration.Infrastructure;
+
+namespace Sift.Tests.Integration.Workflows;
+
+/// <summary>Several workers on one database share the work and never run one instance at the same time.</summary>
+public sealed class ConcurrencyTests
+{
+    [Theory]
+    [InlineData(TestDatabase.Postgres, 120)]
+    [InlineData(TestDatabase.Sqlite, 60)]
+    public async Task Two_workers_share_the_queue_and_never_process_one_message_concurrently(string engine, int count)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        var episodes = new ConcurrentBag<(Guid Message, string Worker, DateTime Start, DateTime End)>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == SiftTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.OperationName == "workflow triage" && activity.GetTagItem(SiftTelemetry.MessageIdTag) is Guid id)
+                {
+                    episodes.Add((id, activity.GetTagItem("sift.worker") as string ?? "?", activity.StartTimeUtc, activity.StartTimeUtc + activity.Duration));
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var workers = new Dictionary<string, string?> { ["Sift:Roles"] = "api,worker", ["Sift:Workflow:Concurrency"] = "4" };
+        await using var first = new SiftTestHost(database, workers);
+        await using var second = new SiftTestHost(database, workers);
+        _ = first.CreateClient();
+        _ = second.CreateClient();
+
+        var ids = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            var host = i % 2 == 0 ? first : second;
+            ids.Add(await host.IngestAsync(TestMail.Raw($"load-{i}@initech.example", from: $"Sender {i} <sender{i}@initech.example>")));
+        }
+
+        foreach (var id in ids)
+        {
+            await first.WaitForAsync(id, d => d.Workflow.State == "completed", timeoutSeconds: 120);
+        }
+
+        var mine = episodes.Where(e => ids.Contains(e.Message)).ToList();
+        foreach (var group in mine.GroupBy(e => e.Message))
+        {
+            var ordered = group.OrderBy(e => e.Start).ToList();
+            for (var i = 1; i < ordered.Count; i++)
+            {
+                Assert.True(ordered[i].Start >= ordered[i - 1].End, $"message {group.Key} was processed by two workers at once");
+            }
+        }
+
+        Assert.Equal(2, mine.Select(e => e.Worker).Distinct().Count());
+        Assert.Equal(count, Directory.GetFiles(database.OutboxFolder, "*.eml").Length);
+        foreach (var id in ids.Take(10))
+        {
+            var detail = await first.GetAsync(id);
+            Assert.Equal(MessageStatus.AutoSent, detail.Status);
+            Assert.Single(detail.Audit, a => a.Step == "send");
+            Assert.Single(detail.Audit, a => a.Step == "classify");
+        }
+    }
+}
