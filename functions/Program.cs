@@ -10,8 +10,9 @@ using Sift.Workers;
 var command = SiftCommand.Parse(args);
 if (command.Error is not null)
 {
-    await Console.Error.WriteLineAsync(command.Error);
-    return 2;
+    var help = command.Verb == "help";
+    await (help ? Console.Out : Console.Error).WriteLineAsync(command.Error);
+    return help ? 0 : 2;
 }
 
 var builder = WebApplication.CreateBuilder(command.HostArgs);

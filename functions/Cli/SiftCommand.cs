@@ -23,6 +23,11 @@ internal sealed class SiftCommand
 
     public static SiftCommand Parse(string[] args)
     {
+        if (args.Length > 0 && args[0] is "help" or "--help" or "-h")
+        {
+            return new SiftCommand("help", [], Usage);
+        }
+
         if (args.Length == 0 || args[0].StartsWith('-'))
         {
             return new SiftCommand("serve", args, null);
@@ -31,7 +36,6 @@ internal sealed class SiftCommand
         return args[0] switch
         {
             "serve" or "demo" or "migrate" => new SiftCommand(args[0], args[1..], null),
-            "help" or "--help" or "-h" => new SiftCommand("help", [], Usage),
             _ => new SiftCommand(args[0], [], $"Unknown command '{args[0]}'.\n\n{Usage}"),
         };
     }

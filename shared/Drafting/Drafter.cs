@@ -22,7 +22,7 @@ public static partial class Drafter
         var slots = new Dictionary<string, string>(policy.Slots, StringComparer.Ordinal)
         {
             ["first_name"] = FirstName(message.From),
-            ["subject"] = message.Subject.Trim(),
+            ["subject"] = string.IsNullOrWhiteSpace(message.Subject) ? "your message" : message.Subject.Trim(),
             ["company"] = policy.Company,
             ["eta"] = FormatEta(route.SlaDeadline - message.ReceivedAt),
             ["slot_1"] = ProposedSlot(message.ReceivedAt, 1, 10),

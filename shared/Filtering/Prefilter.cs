@@ -96,7 +96,7 @@ public static partial class Prefilter
 
     private static FilterVerdict Machine(string category, string reason) => new(true, category, reason);
 
-    [GeneratedRegex(@"^\s*(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|abwesenheitsnotiz|r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|automatisch antwoord)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^\s*(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|respuesta autom[áa]tica|resposta autom[áa]tica|risposta automatica|automatisch antwoord|automatisk svar|automaattinen vastaus|odpowied[źz] automatyczna)\b", RegexOptions.IgnoreCase)]
     private static partial Regex VacationSubject();
 
     [GeneratedRegex(@"^\s*(bulk|junk|list)\b", RegexOptions.IgnoreCase)]

@@ -48,9 +48,10 @@ public static partial class MimeNormalizer
             .Select(a => new AttachmentInfo(
                 a.ContentDisposition?.FileName ?? a.ContentType.Name ?? "attachment",
                 a.ContentType.MimeType,
-                a is MimePart { Content.Stream: { } content } ? content.Length : 0))
+                DecodedSize(a)))
             .ToImmutableArray();
-        var headers = message.Headers
+        // MimeKit keeps Content-* headers on the body entity; the pre-filter needs them (e.g. report-type).
+        var headers = message.Headers.Concat(message.Body?.Headers.Where(h => !message.Headers.Contains(h.Field)) ?? [])
             .GroupBy(h => h.Field.ToLowerInvariant())
             .ToImmutableDictionary(g => g.Key, g => string.Join('\n', g.Select(h => h.Value.Trim())));
 
@@ -109,6 +110,18 @@ public static partial class MimeNormalizer
         }
 
         return sb.ToString();
+    }
+
+    private static long DecodedSize(MimeEntity entity)
+    {
+        if (entity is not MimePart { Content: { } content })
+        {
+            return 0;
+        }
+
+        using var measure = new MimeKit.IO.MeasuringStream();
+        content.DecodeTo(measure);
+        return measure.Length;
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -54,8 +54,6 @@ public sealed class SiftCommandTests
         Assert.Contains("Usage: sift", command.Error, StringComparison.Ordinal);
     }
 
-    // PRODUCT BUG (fails): SiftCommand.cs:26 treats any first argument starting with '-' as host configuration for
-    // serve, so the "--help" and "-h" arms at line 34 are unreachable and `sift --help` starts the server.
     [Theory]
     [InlineData("--help")]
     [InlineData("-h")]

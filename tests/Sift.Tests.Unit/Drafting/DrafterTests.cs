@@ -98,9 +98,6 @@ public sealed class DrafterTests
         Assert.DoesNotContain("{{", draft.Text, StringComparison.Ordinal);
     }
 
-    // PRODUCT BUG (fails): a message may have an empty subject (PostedMessage allows it, raw mail may lack the header),
-    // but Drafter.Draft (Drafter.cs:25 and 41) then finds the "subject" slot blank, and the generic-ack-v1 fallback it
-    // renders in the catch block needs {{subject}} too, so the MissingSlotException escapes and the triage step fails.
     [Fact]
     public void A_message_without_a_subject_still_gets_a_draft()
     {

@@ -46,9 +46,6 @@ public sealed class PrefilterTests
         Assert.Equal("feedback_report", Evaluate(arf).Category);
     }
 
-    // PRODUCT BUG (fails): Prefilter.cs:28 reads the Content-Type header to tell a feedback report from a bounce, but
-    // MimeNormalizer.cs:53 builds Headers from MimeMessage.Headers, which never holds Content-* headers (MimeKit keeps
-    // them on message.Body). Every parsed abuse report is therefore filed as a "bounce".
     [Fact]
     public void A_parsed_feedback_report_is_recognised_from_its_raw_content_type()
     {
@@ -150,8 +147,6 @@ public sealed class PrefilterTests
         Assert.Equal("auto_reply", Evaluate(TestMail.Message(subject: subject)).Category);
     }
 
-    // PRODUCT GAP (fails): German Outlook/Exchange titles automatic replies "Automatische Antwort: ..."; the subject
-    // pattern in Prefilter.cs:99 knows only the older "Abwesenheitsnotiz".
     [Fact]
     public void A_german_outlook_automatic_reply_subject_is_an_auto_reply()
     {
