@@ -1,20 +1,13 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using Dapper;
 using Sift.Storage;
-using Sift.Telemetry;
 
 namespace Sift.Workers;
 
 /// <summary>
-/// The timer consumer that keeps the <c>metrics</c> table (one row per day and intent) and the message-count gauge
-/// current. It recomputes from the messages, so it never contends with the workflow's writes on a hot row.
+/// The timer consumer that keeps the <c>metrics</c> table (one row per day and intent) current. It recomputes from the messages, so it never contends with the workflow's writes on a hot row.
 /// </summary>
 internal sealed partial class MetricsRollup(SiftDatabase database, TimeProvider time, IConfiguration configuration, ILogger<MetricsRollup> logger) : BackgroundService
 {
-    private static readonly ConcurrentDictionary<string, long> StatusCounts = new(StringComparer.Ordinal);
-    private static int _gaugeCreated;
-
     public static TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -22,13 +15,6 @@ internal sealed partial class MetricsRollup(SiftDatabase database, TimeProvider 
         if (!configuration.IsWorker())
         {
             return;
-        }
-
-        if (Interlocked.Exchange(ref _gaugeCreated, 1) == 0)
-        {
-            SiftTelemetry.Meter.CreateObservableGauge("sift.messages", () =>
-                StatusCounts.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>(SiftTelemetry.StatusTag, kv.Key))),
-                description: "Messages by status");
         }
 
         using var timer = new PeriodicTimer(Interval, time);
@@ -51,12 +37,6 @@ internal sealed partial class MetricsRollup(SiftDatabase database, TimeProvider 
         var now = time.GetUtcNow();
         var dayStart = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
         await using var connection = await database.OpenAsync(cancellationToken);
-
-        foreach (var (status, count) in await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
-            "SELECT status, COUNT(*) FROM messages GROUP BY status", cancellationToken: cancellationToken)))
-        {
-            StatusCounts[status] = count;
-        }
 
         var rows = await connection.QueryAsync<DayRow>(new CommandDefinition(
             """

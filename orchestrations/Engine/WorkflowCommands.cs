@@ -1,6 +1,7 @@
 using Dapper;
 using Sift.Queue;
 using Sift.Storage;
+using Sift.Telemetry;
 
 namespace Sift.Engine;
 
@@ -75,6 +76,7 @@ public sealed class WorkflowCommands(SiftDatabase database, WorkSignal signal, T
             transaction,
             cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+        SiftTelemetry.StorageCommits.Add(1);
         signal.Notify();
         return (EventOutcome.Accepted, current.Status);
     }
@@ -107,6 +109,7 @@ public sealed class WorkflowCommands(SiftDatabase database, WorkSignal signal, T
             transaction,
             cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+        SiftTelemetry.StorageCommits.Add(1);
         signal.Notify();
         return RetryOutcome.Requeued;
     }

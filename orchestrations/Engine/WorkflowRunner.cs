@@ -31,8 +31,18 @@ internal sealed partial class WorkflowRunner(
 
     internal async Task<IReadOnlyList<WorkflowClaim>> ClaimAsync(int limit, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
-        return await store.ClaimAsync(WorkerId, limit, now, now + _options.LeaseDuration, cancellationToken);
+        var claims = await store.ClaimAsync(WorkerId, limit, now, now + _options.LeaseDuration, cancellationToken);
+        if (claims.Count > 0)
+        {
+            // Recorded only when it found work, so idle polling does not flood the traces.
+            using var activity = SiftTelemetry.Source.StartActivity("claim");
+            activity?.SetStartTime(activity.StartTimeUtc - Stopwatch.GetElapsedTime(started));
+            activity?.SetTag("sift.claimed", claims.Count);
+        }
+
+        return claims;
     }
 
     /// <summary>Claims and runs due instances one after another until none is due; returns how many episodes ran.</summary>
@@ -80,7 +90,7 @@ internal sealed partial class WorkflowRunner(
                 return;
             }
 
-            await RunEpisodeAsync(ctx, claim, cancellationToken);
+            activity?.SetTag("sift.outcome", await RunEpisodeAsync(ctx, claim, cancellationToken));
         }
         catch (LeaseLostException)
         {
@@ -97,12 +107,13 @@ internal sealed partial class WorkflowRunner(
         }
     }
 
-    private async Task RunEpisodeAsync(WorkflowContext ctx, WorkflowClaim claim, CancellationToken cancellationToken)
+    private async Task<string> RunEpisodeAsync(WorkflowContext ctx, WorkflowClaim claim, CancellationToken cancellationToken)
     {
         try
         {
             await workflow.RunAsync(ctx, cancellationToken);
             await ctx.CheckpointAsync("complete", cancellationToken, new Transition(TransitionKind.Complete));
+            return WorkflowState.Completed;
         }
         catch (WorkflowSuspendedException suspended)
         {
@@ -111,6 +122,7 @@ internal sealed partial class WorkflowRunner(
                 WaitEvent = suspended.EventName,
                 WaitDeadline = suspended.Deadline,
             });
+            return WorkflowState.Waiting;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -121,14 +133,15 @@ internal sealed partial class WorkflowRunner(
                 NextRunAt = ctx.Now,
                 Error = "worker stopped",
             });
+            return WorkflowState.Queued;
         }
         catch (Exception ex) when (ex is not LeaseLostException)
         {
-            await FailAsync(ctx, claim, ex);
+            return await FailAsync(ctx, claim, ex);
         }
     }
 
-    private async Task FailAsync(WorkflowContext ctx, WorkflowClaim claim, Exception error)
+    private async Task<string> FailAsync(WorkflowContext ctx, WorkflowClaim claim, Exception error)
     {
         var attempt = claim.Attempt + 1;
         var text = Truncate($"{error.GetType().Name}: {error.Message}", 2000);
@@ -140,7 +153,7 @@ internal sealed partial class WorkflowRunner(
             ctx.Update(new MessagePatch { Status = MessageStatus.DeadLettered });
             ctx.Audit("dead-letter", new AuditNote("dead-lettered", permanent ? $"permanent failure: {text}" : $"failed {attempt} times; last error: {text}"));
             await ctx.CheckpointAsync("dead-letter", CancellationToken.None, new Transition(TransitionKind.Dead) { Attempt = attempt, Error = text });
-            return;
+            return WorkflowState.Dead;
         }
 
         var delay = Backoff(attempt);
@@ -152,6 +165,7 @@ internal sealed partial class WorkflowRunner(
             NextRunAt = ctx.Now + delay,
             Error = text,
         });
+        return WorkflowState.Queued;
     }
 
     /// <summary>Exponential backoff with ±20% jitter, so that instances failing together do not retry together.</summary>

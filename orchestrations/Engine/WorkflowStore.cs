@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Sift.Storage;
+using Sift.Telemetry;
 
 namespace Sift.Engine;
 
@@ -38,6 +39,11 @@ internal sealed class WorkflowStore(SiftDatabase database)
         await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
         var claims = (await connection.QueryAsync<WorkflowClaim>(new CommandDefinition(sql, new { owner, limit, now, leaseUntil }, transaction, cancellationToken: cancellationToken))).AsList();
         await transaction.CommitAsync(cancellationToken);
+        if (claims.Count > 0)
+        {
+            SiftTelemetry.StorageCommits.Add(1);
+        }
+
         return claims;
     }
 
@@ -154,6 +160,7 @@ internal sealed class WorkflowStore(SiftDatabase database)
         }
 
         await transaction.CommitAsync(cancellationToken);
+        SiftTelemetry.StorageCommits.Add(1);
     }
 
     private static Task<int> UpdateMessageAsync(DbConnection connection, DbTransaction transaction, Guid id, MessagePatch patch, DateTimeOffset now, CancellationToken cancellationToken)

@@ -91,6 +91,7 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
             transaction,
             cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+        SiftTelemetry.StorageCommits.Add(1);
         return new IntakeResult(id, Created: true);
     }
 

@@ -31,6 +31,10 @@ public static class SiftTelemetry
     public static readonly Counter<long> WorkflowFailures = Meter.CreateCounter<long>(
         "sift.workflow.failures", description: "Workflow episodes that failed and were retried or dead-lettered");
 
+    /// <summary>Write transactions committed: the figure that bounds throughput on a database that syncs every commit.</summary>
+    public static readonly Counter<long> StorageCommits = Meter.CreateCounter<long>(
+        "sift.storage.commits", description: "Write transactions committed by Sift");
+
     public const string MessageIdTag = "sift.message_id";
     public const string MailboxTag = "sift.mailbox";
     public const string StepTag = "sift.step";

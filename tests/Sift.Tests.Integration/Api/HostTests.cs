@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Sift.Tests.Integration.Infrastructure;
@@ -28,6 +29,34 @@ public sealed class HostTests
         Assert.Contains("sift_workflow_step_duration_seconds_bucket", metrics, StringComparison.Ordinal);
         Assert.Contains("sift_step=\"classify\"", metrics, StringComparison.Ordinal);
         Assert.Contains("sift_messages_ingested_total", metrics, StringComparison.Ordinal);
+        Assert.Matches(new Regex("""sift_messages\{[^}]*status="auto_sent"[^}]*\} 1\b"""), metrics);
+        Assert.Contains("sift_storage_commits_total", metrics, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task The_metrics_rollup_writes_one_row_per_day_and_intent(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database);
+        foreach (var file in TestMail.SampleFiles())
+        {
+            await host.IngestAsync(TestMail.Sample(file));
+        }
+
+        await host.RunWorkflowsAsync();
+        var rollup = host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Sift.Workers.MetricsRollup>().Single();
+        await rollup.RollUpAsync(CancellationToken.None);
+        await rollup.RollUpAsync(CancellationToken.None);
+
+        await using var connection = await host.Services.GetRequiredService<Sift.Storage.SiftDatabase>().OpenAsync(CancellationToken.None);
+        var rows = (await Dapper.SqlMapper.QueryAsync<(string Intent, long Messages, double AutoRate)>(connection,
+            "SELECT intent, messages, auto_rate FROM metrics ORDER BY intent")).ToList();
+        Assert.Equal(["complaint", "partner", "pricing", "sales", "scheduling", "support"], rows.Select(r => r.Intent).ToArray());
+        Assert.Equal(2, rows.Single(r => r.Intent == "support").Messages);
+        Assert.Equal(1.0, rows.Single(r => r.Intent == "scheduling").AutoRate);
+        Assert.Equal(0.0, rows.Single(r => r.Intent == "support").AutoRate);
     }
 
     [Fact]
