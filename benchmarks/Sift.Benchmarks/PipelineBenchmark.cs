@@ -1,0 +1,245 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using MimeKit;
+using Sift.Telemetry;
+
+namespace Sift.Benchmarks;
+
+internal sealed record PipelineOptions(string Engine, string? Postgres, int Messages, int Concurrency, int Clients)
+{
+    public static PipelineOptions Parse(string[] args)
+    {
+        string Value(string name, string fallback)
+        {
+            var index = Array.IndexOf(args, name);
+            return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+        }
+
+        return new PipelineOptions(
+            Value("--engine", "sqlite"),
+            Value("--postgres", string.Empty) is { Length: > 0 } cs ? cs : null,
+            int.Parse(Value("--messages", "3000"), CultureInfo.InvariantCulture),
+            int.Parse(Value("--concurrency", "8"), CultureInfo.InvariantCulture),
+            int.Parse(Value("--clients", "4"), CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>
+/// Messages per second through the whole pipeline (HTTP ingest, queue, prefilter, classify, route, draft, send to the
+/// dry-run outbox or wait for review) and Sift's own time per message: its ingest request, its workflow episodes and
+/// its share of the claims. The classifier is local and the transport is the outbox, so no model or external API is
+/// waited on: everything measured is Sift's own time.
+/// </summary>
+internal static class PipelineBenchmark
+{
+    public static async Task<int> RunAsync(PipelineOptions options)
+    {
+        if (options.Engine == "postgres" && options.Postgres is null)
+        {
+            await Console.Error.WriteLineAsync("--engine postgres needs --postgres CONNECTION_STRING");
+            return 2;
+        }
+
+        var dataDirectory = Directory.CreateTempSubdirectory("sift-bench-").FullName;
+        // The host's content root (appsettings.json, samples) is the benchmark's own output folder.
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_SIFT", AppContext.BaseDirectory);
+        var samples = LoadSamples();
+        await using var factory = new BenchHost(dataDirectory, options);
+        using var client = factory.CreateClient();
+        using var probe = new Probe();
+
+        // Warm-up: JIT, connection pools, SQLite page cache.
+        await RunBatchAsync(client, probe, Generate(samples, "warmup", 200), options.Clients);
+
+        probe.Reset();
+        var messages = Generate(samples, "run", options.Messages);
+        var clock = Stopwatch.StartNew();
+        var ingest = await RunBatchAsync(client, probe, messages, options.Clients);
+        var seconds = clock.Elapsed.TotalSeconds;
+
+        var own = ingest.Select(kv => kv.Value + probe.EpisodeMs(kv.Key) + probe.ClaimShareMs).Order().ToArray();
+        var episodes = ingest.Keys.Select(probe.EpisodeMs).Order().ToArray();
+        var ingests = ingest.Values.Order().ToArray();
+        var result = string.Create(CultureInfo.InvariantCulture, $$"""
+            {"engine":"{{options.Engine}}","messages":{{options.Messages}},"concurrency":{{options.Concurrency}},"clients":{{options.Clients}},"seconds":{{seconds:0.###}},"messagesPerSecond":{{options.Messages / seconds:0.#}},"ownMsP50":{{Percentile(own, 0.50):0.###}},"ownMsP95":{{Percentile(own, 0.95):0.###}},"episodeMsP50":{{Percentile(episodes, 0.50):0.###}},"episodeMsP95":{{Percentile(episodes, 0.95):0.###}},"ingestMsP50":{{Percentile(ingests, 0.50):0.###}},"ingestMsP95":{{Percentile(ingests, 0.95):0.###}},"commitsPerMessage":{{probe.Commits / (double)options.Messages:0.##}}}
+            """);
+        Console.WriteLine($"{options.Engine}: {options.Messages} messages in {seconds:0.00} s = {options.Messages / seconds:0} msg/s; Sift's own time per message p50 {Percentile(own, 0.5):0.00} ms, p95 {Percentile(own, 0.95):0.00} ms; {probe.Commits / (double)options.Messages:0.0} commits per message");
+        Console.WriteLine("RESULT " + result);
+        try
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return 0;
+    }
+
+    private static async Task<ConcurrentDictionary<Guid, double>> RunBatchAsync(HttpClient client, Probe probe, List<byte[]> messages, int clients)
+    {
+        var ingest = new ConcurrentDictionary<Guid, double>();
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < messages.Count)
+            {
+                using var content = new ByteArrayContent(messages[index]);
+                content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsync(new Uri("/api/messages?mailbox=support%40contoso.example", UriKind.Relative), content);
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                response.EnsureSuccessStatusCode();
+                var body = await response.Content.ReadAsStringAsync();
+                var id = Guid.Parse(body.AsSpan(7, 36));
+                ingest[id] = elapsed;
+            }
+        }));
+
+        await probe.WaitForSettledAsync(ingest.Keys, TimeSpan.FromMinutes(10));
+        return ingest;
+    }
+
+    private static List<MimeMessage> LoadSamples()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "samples", "demo-mailbox");
+        return [.. Directory.GetFiles(folder, "*.eml").Order(StringComparer.Ordinal).Select(f => MimeMessage.Load(f))];
+    }
+
+    /// <summary>The sample mailbox over and over, each copy with its own Message-ID and sender.</summary>
+    private static List<byte[]> Generate(List<MimeMessage> samples, string prefix, int count)
+    {
+        var result = new List<byte[]>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var message = samples[i % samples.Count];
+            message.MessageId = $"{prefix}-{i}-{Guid.NewGuid():N}@bench.example";
+            var from = message.From.Mailboxes.First();
+            var domain = from.Address.Split('@')[1];
+            message.From.Clear();
+            message.From.Add(new MailboxAddress(from.Name, i % samples.Count == 5 ? from.Address : $"{prefix}{i}@{domain}"));
+            using var stream = new MemoryStream();
+            message.WriteTo(stream);
+            result.Add(stream.ToArray());
+        }
+
+        return result;
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private sealed class BenchHost(string dataDirectory, PipelineOptions options) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+            builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Sift:DataDirectory"] = dataDirectory,
+                ["ConnectionStrings:Postgres"] = options.Engine == "postgres" ? options.Postgres : string.Empty,
+                ["Sift:Roles"] = "api,worker",
+                ["Sift:Workflow:Concurrency"] = options.Concurrency.ToString(CultureInfo.InvariantCulture),
+                ["Sift:Workflow:PollInterval"] = "00:00:00.100",
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Sift:Policy:Vips:0"] = "grace.kim@bigclient.example",
+                ["Sift:Policy:AutoRepliesPerSender"] = "1000",
+                ["Sift:Policy:Slots:calendar_link"] = "https://calendar.contoso.example/30min",
+                ["Sift:Policy:Slots:pricing_url"] = "https://contoso.example/pricing",
+                ["Sift:Policy:Slots:docs_url"] = "https://docs.contoso.example",
+                ["Sift:Policy:Slots:partnerships_alias"] = "partners@contoso.example",
+            }));
+    }
+
+    /// <summary>Listens to Sift's own spans and commit counter.</summary>
+    private sealed class Probe : IDisposable
+    {
+        private readonly ActivityListener _activities;
+        private readonly MeterListener _meters = new();
+        private readonly ConcurrentDictionary<Guid, double> _episodeMs = new();
+        private readonly ConcurrentDictionary<Guid, byte> _settled = new();
+        private double _claimMs;
+        private long _claimed;
+        private long _commits;
+
+        public Probe()
+        {
+            _activities = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == SiftTelemetry.Name,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+                ActivityStopped = Stopped,
+            };
+            ActivitySource.AddActivityListener(_activities);
+            _meters.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument == SiftTelemetry.StorageCommits)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _commits, value));
+            _meters.Start();
+        }
+
+        public long Commits => Interlocked.Read(ref _commits);
+
+        public double ClaimShareMs => _claimed == 0 ? 0 : _claimMs / _claimed;
+
+        public double EpisodeMs(Guid id) => _episodeMs.GetValueOrDefault(id);
+
+        public void Reset()
+        {
+            _episodeMs.Clear();
+            _settled.Clear();
+            _claimMs = 0;
+            _claimed = 0;
+            Interlocked.Exchange(ref _commits, 0);
+        }
+
+        public async Task WaitForSettledAsync(ICollection<Guid> ids, TimeSpan timeout)
+        {
+            var clock = Stopwatch.StartNew();
+            while (ids.Any(id => !_settled.ContainsKey(id)))
+            {
+                if (clock.Elapsed > timeout)
+                {
+                    throw new TimeoutException($"{ids.Count(id => !_settled.ContainsKey(id))} messages did not settle.");
+                }
+
+                await Task.Delay(5);
+            }
+        }
+
+        public void Dispose()
+        {
+            _activities.Dispose();
+            _meters.Dispose();
+        }
+
+        private void Stopped(Activity activity)
+        {
+            if (activity.OperationName == "claim")
+            {
+                lock (_episodeMs)
+                {
+                    _claimMs += activity.Duration.TotalMilliseconds;
+                    _claimed += activity.GetTagItem("sift.claimed") is int n ? n : 0;
+                }
+            }
+            else if (activity.OperationName == "workflow triage" && activity.GetTagItem(SiftTelemetry.MessageIdTag) is Guid id)
+            {
+                _episodeMs.AddOrUpdate(id, activity.Duration.TotalMilliseconds, (_, sum) => sum + activity.Duration.TotalMilliseconds);
+                if (activity.GetTagItem("sift.outcome") is "completed" or "waiting")
+                {
+                    _settled[id] = 1;
+                }
+            }
+        }
+    }
+}
