@@ -71,8 +71,11 @@ public sealed class WorkflowContext
         return result;
     }
 
-    /// <summary>An activity: I/O that must not be repeated once done (a model call, an API read). Checkpointed when it returns.</summary>
-    public async Task<T> ActivityAsync<T>(string name, Func<CancellationToken, Task<T>> run, Func<T, AuditNote> describe, CancellationToken cancellationToken)
+    /// <summary>
+    /// An activity: I/O (a model call, an API read). Checkpointed when it returns, so that it is not repeated after a crash;
+    /// pass <paramref name="checkpointNow"/> false for I/O that is cheap and safe to repeat, to save a commit.
+    /// </summary>
+    public async Task<T> ActivityAsync<T>(string name, Func<CancellationToken, Task<T>> run, Func<T, AuditNote> describe, CancellationToken cancellationToken, bool checkpointNow = true)
     {
         if (TryReplay<T>(name, out var stored))
         {
@@ -87,14 +90,19 @@ public sealed class WorkflowContext
         }
 
         Record(name, result, describe(result), Stopwatch.GetElapsedTime(started));
-        await CheckpointAsync(name, cancellationToken);
+        if (checkpointNow)
+        {
+            await CheckpointAsync(name, cancellationToken);
+        }
+
         return result;
     }
 
     /// <summary>
     /// A side effect in the world (a send, a post, a CRM write), under an idempotency key. It is recorded as started
     /// before it happens and as done after. If a crash left it started, <paramref name="find"/> asks the other side
-    /// whether it already happened, and it is performed only if not.
+    /// whether it already happened, and it is performed only if not. Its completion is recorded with the next checkpoint:
+    /// until then, the started record and <paramref name="find"/> are what prevent a repeat.
     /// </summary>
     public async Task<T> SideEffectAsync<T>(
         string name,
@@ -131,7 +139,6 @@ public sealed class WorkflowContext
         CrashPoint($"after-perform:{name}");
         _pendingEffects.Add(new SideEffectRecord { IdempotencyKey = idempotencyKey, Kind = name, State = "done", Result = JsonSerializer.Serialize(result, TypeInfo<T>()) });
         Record(name, result, describe(result), Stopwatch.GetElapsedTime(started));
-        await CheckpointAsync(name, cancellationToken);
         return result;
     }
 

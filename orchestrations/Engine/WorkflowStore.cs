@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Dapper;
 using Sift.Storage;
 using Sift.Telemetry;
@@ -102,16 +101,12 @@ internal sealed class WorkflowStore(SiftDatabase database)
             throw new LeaseLostException(claim.MessageId);
         }
 
-        if (checkpoint.Steps.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
+        // Everything else in one round trip: the fence above already holds the instance's row lock.
+        var batch = new SqlBatch()
+            .AddRange(
                 "INSERT INTO workflow_steps (message_id, name, seq, result, completed_at, duration_ms) VALUES (@MessageId, @Name, @Seq, @Result, @CompletedAt, @DurationMs)",
-                checkpoint.Steps, transaction, cancellationToken: cancellationToken));
-        }
-
-        if (checkpoint.SideEffects.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
+                checkpoint.Steps)
+            .AddRange(
                 """
                 INSERT INTO side_effects (idempotency_key, message_id, kind, state, started_at, completed_at, result)
                 VALUES (@IdempotencyKey, @MessageId, @Kind, @State, @Now, @CompletedAt, @Result)
@@ -126,14 +121,10 @@ internal sealed class WorkflowStore(SiftDatabase database)
                     checkpoint.Now,
                     CompletedAt = e.State == "done" ? checkpoint.Now : (DateTimeOffset?)null,
                     e.Result,
-                }),
-                transaction,
-                cancellationToken: cancellationToken));
-        }
-
+                }));
         if (checkpoint.Draft is { } draft)
         {
-            await connection.ExecuteAsync(new CommandDefinition(
+            batch.Add(
                 """
                 INSERT INTO drafts (id, message_id, draft_text, template_id, approver, decision, latency_ms, sent_text, created_at, decided_at)
                 VALUES (@Id, @MessageId, @DraftText, @TemplateId, @Approver, @Decision, @LatencyMs, @SentText, @CreatedAt, @DecidedAt)
@@ -141,29 +132,26 @@ internal sealed class WorkflowStore(SiftDatabase database)
                     approver = excluded.approver, decision = excluded.decision, latency_ms = excluded.latency_ms,
                     sent_text = excluded.sent_text, decided_at = excluded.decided_at
                 """,
-                draft, transaction, cancellationToken: cancellationToken));
+                draft);
         }
 
         if (checkpoint.Patch is { } patch)
         {
-            await UpdateMessageAsync(connection, transaction, claim.MessageId, patch, checkpoint.Now, cancellationToken);
+            AddMessageUpdate(batch, claim.MessageId, patch, checkpoint.Now);
         }
 
-        if (checkpoint.Audit.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO audit_log (message_id, at, step, what, why, actor, model_version, policy_version, data)
-                VALUES (@MessageId, @At, @Step, @What, @Why, @Actor, @ModelVersion, @PolicyVersion, @Data)
-                """,
-                checkpoint.Audit, transaction, cancellationToken: cancellationToken));
-        }
-
+        batch.AddRange(
+            """
+            INSERT INTO audit_log (message_id, at, step, what, why, actor, model_version, policy_version, data)
+            VALUES (@MessageId, @At, @Step, @What, @Why, @Actor, @ModelVersion, @PolicyVersion, @Data)
+            """,
+            checkpoint.Audit);
+        await batch.ExecuteAsync(connection, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         SiftTelemetry.StorageCommits.Add(1);
     }
 
-    private static Task<int> UpdateMessageAsync(DbConnection connection, DbTransaction transaction, Guid id, MessagePatch patch, DateTimeOffset now, CancellationToken cancellationToken)
+    private static void AddMessageUpdate(SqlBatch batch, Guid id, MessagePatch patch, DateTimeOffset now)
     {
         var sets = new List<string> { "updated_at = @now" };
         void Add(object? value, string column)
@@ -184,7 +172,7 @@ internal sealed class WorkflowStore(SiftDatabase database)
         Add(patch.Explanation, "explanation");
         Add(patch.FilterReason, "filter_reason");
         Add(patch.AutoSent, "auto_sent");
-        return connection.ExecuteAsync(new CommandDefinition(
+        batch.Add(
             $"UPDATE messages SET {string.Join(", ", sets)} WHERE id = @id",
             new
             {
@@ -200,9 +188,7 @@ internal sealed class WorkflowStore(SiftDatabase database)
                 explanation = patch.Explanation,
                 filter_reason = patch.FilterReason,
                 auto_sent = patch.AutoSent,
-            },
-            transaction,
-            cancellationToken: cancellationToken));
+            });
     }
 
     private static string TransitionSql(Transition? transition)

@@ -19,11 +19,8 @@ public sealed class TriageActivities(RoutingPolicy policy, IMailTransport transp
 
     public static FilterVerdict Prefilter(InboundMessage message, string mailbox) => Filtering.Prefilter.Evaluate(message, mailbox);
 
-    public Task<Classification.Classification> ClassifyAsync(InboundMessage message, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(RuleClassifier.Classify(message, policy.Current.Vips));
-    }
+    /// <summary>The local classifier: pure computation, so a local step. A hosted model, when one is called, makes it an activity.</summary>
+    public Classification.Classification Classify(InboundMessage message) => RuleClassifier.Classify(message, policy.Current.Vips);
 
     public RouteDecision Route(InboundMessage message, Classification.Classification classification, DateTimeOffset now) =>
         policy.Decide(message, classification, now);
@@ -48,12 +45,8 @@ public sealed class TriageActivities(RoutingPolicy policy, IMailTransport transp
     public Task<SendReceipt> SendAsync(OutgoingReply reply, CancellationToken cancellationToken) =>
         transport.SendAsync(reply, cancellationToken);
 
-    /// <summary>Console reviews need no post: the draft row is the review item. Slack and Teams posts come with their issue.</summary>
-    public static Task<ReviewRequest> RequestReviewAsync(RouteDecision route, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(new ReviewRequest("console", route.Owner, route.SlaDeadline, now));
-    }
+    /// <summary>A console review needs no post: the draft row is the review item. Slack and Teams posts will be side effects.</summary>
+    public static ReviewRequest RequestReview(RouteDecision route, DateTimeOffset now) => new("console", route.Owner, route.SlaDeadline, now);
 
     public static string Explain(RouteDecision route) =>
         JsonSerializer.Serialize(route.Explanation.ToList(), WorkflowJsonContext.Default.ListRuleMatch);

@@ -27,11 +27,10 @@ public sealed class TriageWorkflow(TriageActivities activities)
             return;
         }
 
-        var classification = await ctx.ActivityAsync("classify", ct => activities.ClassifyAsync(email, ct),
+        var classification = ctx.Step("classify", () => activities.Classify(email),
             c => new AuditNote(
                 string.Create(CultureInfo.InvariantCulture, $"classified as {c.Intent} ({c.Urgency}, confidence {c.Confidence:0.###})"),
-                c.Rationale, ModelVersion: c.Model),
-            cancellationToken);
+                c.Rationale, ModelVersion: c.Model));
         ctx.Update(new MessagePatch
         {
             Intent = classification.Intent,
@@ -45,8 +44,9 @@ public sealed class TriageWorkflow(TriageActivities activities)
 
         if (route.Action == RouteAction.Auto)
         {
+            // Repeating the guard after a crash can only refuse a reply, never allow a second one: no checkpoint of its own.
             var guard = await ctx.ActivityAsync("loop-guard", ct => activities.CheckLoopGuardAsync(email, ct),
-                g => new AuditNote(g.Allowed ? "automatic reply allowed" : "automatic reply refused by the loop guard", g.Reason), cancellationToken);
+                g => new AuditNote(g.Allowed ? "automatic reply allowed" : "automatic reply refused by the loop guard", g.Reason), cancellationToken, checkpointNow: false);
             if (!guard.Allowed)
             {
                 route = Downgrade(route, RouteAction.Review, "loop-guard", guard.Reason);
@@ -87,8 +87,8 @@ public sealed class TriageWorkflow(TriageActivities activities)
     {
         var draft = existing ?? MakeDraft(ctx, route, classification);
         ctx.Update(new MessagePatch { Status = MessageStatus.AwaitingReview, Route = RouteAction.Review, Explanation = TriageActivities.Explain(route) });
-        var request = await ctx.ActivityAsync("request-review", ct => TriageActivities.RequestReviewAsync(route, ctx.Now, ct),
-            r => new AuditNote($"draft put up for review in the {r.Channel}", $"owner {r.Owner}, decide by {r.Deadline:O}"), cancellationToken);
+        var request = ctx.Step("request-review", () => TriageActivities.RequestReview(route, ctx.Now),
+            r => new AuditNote($"draft put up for review in the {r.Channel}", $"owner {r.Owner}, decide by {r.Deadline:O}"));
 
         var decision = ctx.WaitForEvent<ReviewDecision>(ReviewDecision.EventName, request.Deadline);
         if (decision.TimedOut)

@@ -15,12 +15,11 @@ public sealed class CrashTests
     {
         string[] points =
         [
-            "after-commit:classify",         // classification recorded; route and draft not yet
-            "before-commit:before:send",     // route and draft computed, not recorded
-            "before-perform:send",           // the send is recorded as started, not performed
-            "after-perform:send",            // the reply left, its record did not
-            "after-commit:send",             // the send is recorded; the workflow is not complete
-            "before-commit:complete",        // everything done but the final commit
+            "before-commit:before:send",     // prefilter, classify, route, loop guard and draft done, none of it recorded
+            "after-commit:before:send",      // all of that recorded, and the send recorded as started
+            "before-perform:send",           // the same, at the transport's door
+            "after-perform:send",            // the reply left; its record did not
+            "before-commit:complete",        // everything done but the final commit (the send's completion included)
         ];
         var data = new TheoryData<string, string>();
         foreach (var engine in new[] { TestDatabase.Sqlite, TestDatabase.Postgres })

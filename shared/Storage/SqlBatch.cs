@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dapper;
+
+namespace Sift.Storage;
+
+/// <summary>
+/// Several statements sent as one command: one round trip to PostgreSQL instead of one per row. Each statement's
+/// <c>@name</c> parameters are renamed with a suffix so that rows of the same shape do not collide.
+/// </summary>
+public sealed partial class SqlBatch
+{
+    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> Properties = new();
+    private readonly StringBuilder _sql = new();
+    private readonly DynamicParameters _parameters = new();
+    private int _count;
+
+    public bool IsEmpty => _count == 0;
+
+    public SqlBatch Add(string sql, object parameters)
+    {
+        var suffix = "_" + _count++;
+        foreach (var property in Properties.GetOrAdd(parameters.GetType(), t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance)))
+        {
+            _parameters.Add(property.Name + suffix, property.GetValue(parameters));
+        }
+
+        _sql.Append(Parameter().Replace(sql, match => match.Value + suffix)).Append(";\n");
+        return this;
+    }
+
+    public SqlBatch AddRange<T>(string sql, IEnumerable<T> rows)
+        where T : notnull
+    {
+        foreach (var row in rows)
+        {
+            Add(sql, row);
+        }
+
+        return this;
+    }
+
+    public Task<int> ExecuteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        IsEmpty
+            ? Task.FromResult(0)
+            : connection.ExecuteAsync(new CommandDefinition(_sql.ToString(), _parameters, transaction, cancellationToken: cancellationToken));
+
+    [GeneratedRegex(@"(?<![@\w])@\w+")]
+    private static partial Regex Parameter();
+}
