@@ -11,7 +11,7 @@ using Sift.Telemetry;
 
 namespace Sift.Benchmarks;
 
-internal sealed record PipelineOptions(string Engine, string? Postgres, int Messages, int Concurrency, int Clients)
+internal sealed record PipelineOptions(string Engine, string? Postgres, int Messages, int Concurrency, int Clients, bool Sequential)
 {
     public static PipelineOptions Parse(string[] args)
     {
@@ -26,7 +26,8 @@ internal sealed record PipelineOptions(string Engine, string? Postgres, int Mess
             Value("--postgres", string.Empty) is { Length: > 0 } cs ? cs : null,
             int.Parse(Value("--messages", "3000"), CultureInfo.InvariantCulture),
             int.Parse(Value("--concurrency", "8"), CultureInfo.InvariantCulture),
-            int.Parse(Value("--clients", "4"), CultureInfo.InvariantCulture));
+            int.Parse(Value("--clients", "4"), CultureInfo.InvariantCulture),
+            args.Contains("--sequential"));
     }
 }
 
@@ -59,17 +60,21 @@ internal static class PipelineBenchmark
 
         probe.Reset();
         var messages = Generate(samples, "run", options.Messages);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        var ingest = await RunBatchAsync(client, probe, messages, options.Clients);
+        var ingest = options.Sequential
+            ? await RunOneByOneAsync(client, probe, messages)
+            : await RunBatchAsync(client, probe, messages, options.Clients);
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / options.Messages;
 
         var own = ingest.Select(kv => kv.Value + probe.EpisodeMs(kv.Key) + probe.ClaimShareMs).Order().ToArray();
         var episodes = ingest.Keys.Select(probe.EpisodeMs).Order().ToArray();
         var ingests = ingest.Values.Order().ToArray();
         var result = string.Create(CultureInfo.InvariantCulture, $$"""
-            {"engine":"{{options.Engine}}","messages":{{options.Messages}},"concurrency":{{options.Concurrency}},"clients":{{options.Clients}},"seconds":{{seconds:0.###}},"messagesPerSecond":{{options.Messages / seconds:0.#}},"ownMsP50":{{Percentile(own, 0.50):0.###}},"ownMsP95":{{Percentile(own, 0.95):0.###}},"episodeMsP50":{{Percentile(episodes, 0.50):0.###}},"episodeMsP95":{{Percentile(episodes, 0.95):0.###}},"ingestMsP50":{{Percentile(ingests, 0.50):0.###}},"ingestMsP95":{{Percentile(ingests, 0.95):0.###}},"commitsPerMessage":{{probe.Commits / (double)options.Messages:0.##}}}
+            {"engine":"{{options.Engine}}","mode":"{{(options.Sequential ? "sequential" : "load")}}","messages":{{options.Messages}},"concurrency":{{options.Concurrency}},"clients":{{options.Clients}},"seconds":{{seconds:0.###}},"messagesPerSecond":{{options.Messages / seconds:0.#}},"ownMsP50":{{Percentile(own, 0.50):0.###}},"ownMsP95":{{Percentile(own, 0.95):0.###}},"episodeMsP50":{{Percentile(episodes, 0.50):0.###}},"episodeMsP95":{{Percentile(episodes, 0.95):0.###}},"ingestMsP50":{{Percentile(ingests, 0.50):0.###}},"ingestMsP95":{{Percentile(ingests, 0.95):0.###}},"commitsPerMessage":{{probe.Commits / (double)options.Messages:0.##}},"cpuMsPerMessage":{{cpuMs:0.###}}}
             """);
-        Console.WriteLine($"{options.Engine}: {options.Messages} messages in {seconds:0.00} s = {options.Messages / seconds:0} msg/s; Sift's own time per message p50 {Percentile(own, 0.5):0.00} ms, p95 {Percentile(own, 0.95):0.00} ms; {probe.Commits / (double)options.Messages:0.0} commits per message");
+        Console.WriteLine($"{options.Engine} ({(options.Sequential ? "one at a time" : $"{options.Clients} clients")}): {options.Messages} messages in {seconds:0.00} s = {options.Messages / seconds:0} msg/s; Sift's own time per message p50 {Percentile(own, 0.5):0.00} ms, p95 {Percentile(own, 0.95):0.00} ms; {probe.Commits / (double)options.Messages:0.0} commits and {cpuMs:0.00} ms of CPU (this process) per message");
         Console.WriteLine("RESULT " + result);
         try
         {
@@ -82,6 +87,32 @@ internal static class PipelineBenchmark
         return 0;
     }
 
+    /// <summary>Latency without queueing: each message is posted after the previous one settled.</summary>
+    private static async Task<ConcurrentDictionary<Guid, double>> RunOneByOneAsync(HttpClient client, Probe probe, List<byte[]> messages)
+    {
+        var ingest = new ConcurrentDictionary<Guid, double>();
+        foreach (var message in messages)
+        {
+            var (id, elapsed) = await PostAsync(client, message);
+            ingest[id] = elapsed;
+            await probe.WaitForSettledAsync([id], TimeSpan.FromMinutes(1));
+        }
+
+        return ingest;
+    }
+
+    private static async Task<(Guid Id, double Milliseconds)> PostAsync(HttpClient client, byte[] message)
+    {
+        using var content = new ByteArrayContent(message);
+        content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
+        var started = Stopwatch.GetTimestamp();
+        using var response = await client.PostAsync(new Uri("/api/messages?mailbox=support%40contoso.example", UriKind.Relative), content);
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadAsStringAsync();
+        return (Guid.Parse(body.AsSpan(7, 36)), elapsed);
+    }
+
     private static async Task<ConcurrentDictionary<Guid, double>> RunBatchAsync(HttpClient client, Probe probe, List<byte[]> messages, int clients)
     {
         var ingest = new ConcurrentDictionary<Guid, double>();
@@ -91,14 +122,7 @@ internal static class PipelineBenchmark
             int index;
             while ((index = Interlocked.Increment(ref next)) < messages.Count)
             {
-                using var content = new ByteArrayContent(messages[index]);
-                content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
-                var started = Stopwatch.GetTimestamp();
-                using var response = await client.PostAsync(new Uri("/api/messages?mailbox=support%40contoso.example", UriKind.Relative), content);
-                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                response.EnsureSuccessStatusCode();
-                var body = await response.Content.ReadAsStringAsync();
-                var id = Guid.Parse(body.AsSpan(7, 36));
+                var (id, elapsed) = await PostAsync(client, messages[index]);
                 ingest[id] = elapsed;
             }
         }));

@@ -53,7 +53,8 @@ internal sealed partial class MetricsRollup(SiftDatabase database, TimeProvider 
         {
             var decided = group.Where(r => r.Decision is not null).ToList();
             var completed = group.Where(r => r.CompletedAt is not null).ToList();
-            await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
+            await using var write = await database.BeginWriteAsync(connection, cancellationToken);
+            var transaction = write.Transaction;
             await connection.ExecuteAsync(new CommandDefinition(
                 database.Engine == DatabaseEngine.Postgres ? Upsert.Replace("@date", "CAST(@date AS date)", StringComparison.Ordinal) : Upsert,
                 new

@@ -31,7 +31,8 @@ public sealed class WorkflowCommands(SiftDatabase database, WorkSignal signal, T
     {
         var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
+        await using var write = await database.BeginWriteAsync(connection, cancellationToken);
+        var transaction = write.Transaction;
         var lockClause = database.Engine == DatabaseEngine.Postgres ? "FOR UPDATE OF w" : string.Empty;
         var row = await connection.QuerySingleOrDefaultAsync<(string State, string Status)?>(new CommandDefinition(
             $"SELECT w.state, m.status FROM workflows w JOIN messages m ON m.id = w.message_id WHERE w.message_id = @messageId {lockClause}",
@@ -86,7 +87,8 @@ public sealed class WorkflowCommands(SiftDatabase database, WorkSignal signal, T
     {
         var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
+        await using var write = await database.BeginWriteAsync(connection, cancellationToken);
+        var transaction = write.Transaction;
         var state = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
             "SELECT state FROM workflows WHERE message_id = @messageId", new { messageId }, transaction, cancellationToken: cancellationToken));
         if (state is null)

@@ -35,7 +35,8 @@ internal sealed class WorkflowStore(SiftDatabase database)
               RETURNING message_id AS MessageId, lease_token AS LeaseToken, attempt AS Attempt
               """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
+        await using var write = await database.BeginWriteAsync(connection, cancellationToken);
+        var transaction = write.Transaction;
         var claims = (await connection.QueryAsync<WorkflowClaim>(new CommandDefinition(sql, new { owner, limit, now, leaseUntil }, transaction, cancellationToken: cancellationToken))).AsList();
         await transaction.CommitAsync(cancellationToken);
         if (claims.Count > 0)
@@ -77,7 +78,8 @@ internal sealed class WorkflowStore(SiftDatabase database)
     public async Task CommitAsync(WorkflowClaim claim, Checkpoint checkpoint, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
+        await using var write = await database.BeginWriteAsync(connection, cancellationToken);
+        var transaction = write.Transaction;
         var fenced = await connection.ExecuteAsync(new CommandDefinition(
             TransitionSql(checkpoint.Transition),
             new

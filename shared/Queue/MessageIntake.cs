@@ -53,7 +53,8 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
     {
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now);
-        await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
+        await using var write = await database.BeginWriteAsync(connection, cancellationToken);
+        var transaction = write.Transaction;
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO messages (id, mailbox, internet_message_id, thread_id, sender, subject, received_at, created_at, updated_at, status, content)

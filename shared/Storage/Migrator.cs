@@ -30,7 +30,8 @@ public sealed partial class Migrator(SiftDatabase database, TimeProvider time, I
             var applied = 0;
             foreach (var script in scripts)
             {
-                await using var transaction = await SiftDatabase.BeginWriteAsync(connection, cancellationToken);
+                await using var write = await database.BeginWriteAsync(connection, cancellationToken);
+                var transaction = write.Transaction;
                 var seen = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
                     "SELECT COUNT(*) FROM schema_migrations WHERE version = @Version", new { script.Version }, transaction, cancellationToken: cancellationToken));
                 if (seen > 0)

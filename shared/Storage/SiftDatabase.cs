@@ -18,6 +18,7 @@ public sealed class SiftDatabase : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
     private readonly string? _sqliteConnectionString;
+    private readonly SemaphoreSlim _sqliteWriteGate = new(1, 1);
 
     private SiftDatabase(DatabaseEngine engine, NpgsqlDataSource? postgres, string? sqlite, string description)
     {
@@ -50,8 +51,21 @@ public sealed class SiftDatabase : IAsyncDisposable
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
             Pooling = true,
+            ForeignKeys = true,
             DefaultTimeout = 30,
         }.ToString();
+
+        // WAL lets readers (the API) run beside the writer (the worker). The mode is stored in the file, so it is set once;
+        // synchronous stays at SQLite's default, FULL, so that a committed step survives power loss, the same promise
+        // PostgreSQL makes with its defaults.
+        using (var connection = new SqliteConnection(connectionString))
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA journal_mode=WAL;";
+            pragma.ExecuteNonQuery();
+        }
+
         return new SiftDatabase(DatabaseEngine.Sqlite, null, connectionString, $"SQLite {path}");
     }
 
@@ -64,19 +78,32 @@ public sealed class SiftDatabase : IAsyncDisposable
 
         var connection = new SqliteConnection(_sqliteConnectionString);
         await connection.OpenAsync(cancellationToken);
-        // WAL lets readers (the API) run beside the writer (the worker); FULL keeps a committed step
-        // durable across power loss, the same promise PostgreSQL makes with its defaults.
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
 
-    /// <summary>Begins a write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so two writers wait instead of deadlocking.</summary>
-    public static async ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        connection is SqliteConnection sqlite
-            ? sqlite.BeginTransaction(deferred: false)
-            : await connection.BeginTransactionAsync(cancellationToken);
+    /// <summary>
+    /// Begins a write transaction. SQLite has one writer at a time: writers in this process queue on a gate instead of
+    /// sleeping in SQLite's busy handler, and the transaction takes the write lock at once (BEGIN IMMEDIATE), so that
+    /// writers in other processes wait instead of deadlocking.
+    /// </summary>
+    public async ValueTask<WriteTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (connection is not SqliteConnection sqlite)
+        {
+            return new WriteTransaction(await connection.BeginTransactionAsync(cancellationToken), null);
+        }
+
+        await _sqliteWriteGate.WaitAsync(cancellationToken);
+        try
+        {
+            return new WriteTransaction(sqlite.BeginTransaction(deferred: false), _sqliteWriteGate);
+        }
+        catch
+        {
+            _sqliteWriteGate.Release();
+            throw;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -84,5 +111,21 @@ public sealed class SiftDatabase : IAsyncDisposable
         {
             await _postgres.DisposeAsync();
         }
+
+        _sqliteWriteGate.Dispose();
+    }
+}
+
+/// <summary>A write transaction, holding the SQLite write gate until it is disposed.</summary>
+public sealed class WriteTransaction(DbTransaction transaction, SemaphoreSlim? gate) : IAsyncDisposable
+{
+    private SemaphoreSlim? _gate = gate;
+
+    public DbTransaction Transaction => transaction;
+
+    public async ValueTask DisposeAsync()
+    {
+        await transaction.DisposeAsync();
+        Interlocked.Exchange(ref _gate, null)?.Release();
     }
 }
