@@ -24,7 +24,8 @@
 #
 # Knobs (all optional):
 #   BENCH_SECONDS=15          duration of each pgbench run (-T)
-#   BENCH_MESSAGES=3000       messages per Sift pipeline run (--messages)
+#   BENCH_MESSAGES=3000       messages per Sift pipeline run under load (--messages)
+#   BENCH_SEQUENTIAL_MESSAGES=500  messages per one-at-a-time run (--sequential)
 #   BENCH_DOTNET_TIMEOUT=1800 seconds before one `dotnet run` of the harness is killed
 
 set -euo pipefail
@@ -33,6 +34,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly REPO_ROOT
 readonly BENCH_SECONDS="${BENCH_SECONDS:-15}"
 readonly BENCH_MESSAGES="${BENCH_MESSAGES:-3000}"
+readonly BENCH_SEQUENTIAL_MESSAGES="${BENCH_SEQUENTIAL_MESSAGES:-500}"
 readonly BENCH_DOTNET_TIMEOUT="${BENCH_DOTNET_TIMEOUT:-1800}"
 readonly PGBENCH_SCALE=10
 readonly PG_PORT_BASE=55532
@@ -177,70 +179,72 @@ build_harness() {
     fi
 }
 
-# run_engine ENGINE [EXTRA_ARGS...]: one `pipeline` run; stores its RESULT fields.
+# run_engine KEY ENGINE MESSAGES [EXTRA_ARGS...]: one `pipeline` run; stores its RESULT fields under KEY.
 run_engine() {
-    local engine="$1"
-    shift
-    local out="$SVC_WORK_DIR/harness-$engine.log" rc=0 line json field value
+    local key="$1" engine="$2" messages="$3"
+    shift 3
+    local out="$SVC_WORK_DIR/harness-$key.log" rc=0 line json field value
     local fields=(messages seconds messagesPerSecond ownMsP50 ownMsP95 episodeMsP50
-                  episodeMsP95 ingestMsP50 ingestMsP95 commitsPerMessage)
-    log "dotnet run -c Release --project $HARNESS_DIR -- pipeline --engine $engine --messages $BENCH_MESSAGES"
+                  episodeMsP95 ingestMsP50 ingestMsP95 commitsPerMessage cpuMsPerMessage)
+    log "dotnet run -c Release --project $HARNESS_DIR -- pipeline --engine $engine --messages $messages $*"
     # Its own TMPDIR inside our temp dir, so whatever it leaves behind is removed with it.
-    mkdir -p "$SVC_WORK_DIR/tmp-$engine"
+    mkdir -p "$SVC_WORK_DIR/tmp-$key"
     # Shown as it runs (indented) and kept in $out; the exit code goes through a file.
     {
         rc=0
-        (cd "$REPO_ROOT" && TMPDIR="$SVC_WORK_DIR/tmp-$engine" timeout -k 10 "$BENCH_DOTNET_TIMEOUT" \
+        (cd "$REPO_ROOT" && TMPDIR="$SVC_WORK_DIR/tmp-$key" timeout -k 10 "$BENCH_DOTNET_TIMEOUT" \
             dotnet run --no-build -c Release --project "$HARNESS_DIR" -- \
-            pipeline --engine "$engine" --messages "$BENCH_MESSAGES" "$@" </dev/null 2>&1) || rc=$?
+            pipeline --engine "$engine" --messages "$messages" "$@" </dev/null 2>&1) || rc=$?
         echo "$rc" >"$out.rc"
     } | tee "$out" | sed 's/^/    /'
     rc="$(cat "$out.rc" 2>/dev/null || echo 1)"
     if (( rc != 0 )); then
         (( rc == 124 )) && warn "harness ($engine) timed out after ${BENCH_DOTNET_TIMEOUT}s"
-        ENGINE_ERROR[$engine]="harness exited with $rc"
+        ENGINE_ERROR[$key]="harness exited with $rc"
         fail_step "Sift harness --engine $engine: exit code $rc"
         return 1
     fi
     line="$(grep '^RESULT ' "$out" | tail -n 1 || true)"
     if [[ -z "$line" ]]; then
-        ENGINE_ERROR[$engine]="no RESULT line"
+        ENGINE_ERROR[$key]="no RESULT line"
         fail_step "Sift harness --engine $engine: no 'RESULT {json}' line in its output"
         return 1
     fi
     json="${line#RESULT }"
     if ! value="$(json_field "$json" engine 2>&1)"; then
-        ENGINE_ERROR[$engine]="bad RESULT json"
+        ENGINE_ERROR[$key]="bad RESULT json"
         fail_step "Sift harness --engine $engine: RESULT is not valid JSON: $json"
         return 1
     fi
     if [[ "$value" != "$engine" ]]; then
-        ENGINE_ERROR[$engine]="RESULT for wrong engine"
+        ENGINE_ERROR[$key]="RESULT for wrong engine"
         fail_step "Sift harness --engine $engine: RESULT reports engine '$value'"
         return 1
     fi
     for field in "${fields[@]}"; do
         value="$(json_field "$json" "$field")"
         if [[ ! "$value" =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; then
-            ENGINE_ERROR[$engine]="RESULT lacks $field"
+            ENGINE_ERROR[$key]="RESULT lacks $field"
             fail_step "Sift harness --engine $engine: RESULT field '$field' missing or not a number ('$value')"
             return 1
         fi
-        RESULT[$engine.$field]="$value"
+        RESULT[$key.$field]="$value"
     done
 }
 
 step_harness() {
     build_harness || return 1
-    run_engine sqlite || true
+    run_engine sqlite sqlite "$BENCH_MESSAGES" || true
+    run_engine sqlite-seq sqlite "$BENCH_SEQUENTIAL_MESSAGES" --sequential || true
     log "creating database sift_bench"
     if ! svc_psql -q -c 'create database sift_bench' >/dev/null; then
         ENGINE_ERROR[postgres]="create database failed"
         fail_step "create database sift_bench"
         return 1
     fi
-    run_engine postgres --postgres \
-        "Host=127.0.0.1;Port=$SVC_PG_PORT;Username=postgres;Database=sift_bench;Pooling=true" || true
+    local cs="Host=127.0.0.1;Port=$SVC_PG_PORT;Username=postgres;Database=sift_bench;Pooling=true"
+    run_engine postgres postgres "$BENCH_MESSAGES" --postgres "$cs" || true
+    run_engine postgres-seq postgres "$BENCH_SEQUENTIAL_MESSAGES" --postgres "$cs" --sequential || true
 }
 
 # --- report ---------------------------------------------------------------------------
@@ -251,15 +255,18 @@ pct() {  # pct PART WHOLE -> "12.3 %"
     awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f %%", 100 * a / b; else printf "n/a" }'
 }
 
-engine_row() {
-    local e="$1"
+engine_row() {  # engine_row KEY LABEL
+    local e="$1" label="$2"
     if [[ -n "${RESULT[$e.messagesPerSecond]:-}" ]]; then
-        printf '| %s | %s | %s / %s | %s |\n' "$e" \
+        printf '| %s | %s | %s | %s / %s | %s / %s | %s | %s |\n' "$label" \
+            "$(fmt 0 "${RESULT[$e.messages]}")" \
             "$(fmt 1 "${RESULT[$e.messagesPerSecond]}")" \
             "$(fmt 2 "${RESULT[$e.ownMsP50]}")" "$(fmt 2 "${RESULT[$e.ownMsP95]}")" \
+            "$(fmt 2 "${RESULT[$e.episodeMsP50]}")" "$(fmt 2 "${RESULT[$e.episodeMsP95]}")" \
+            "$(fmt 2 "${RESULT[$e.cpuMsPerMessage]}")" \
             "$(fmt 2 "${RESULT[$e.commitsPerMessage]}")"
     else
-        printf '| %s | FAILED (%s) | – | – |\n' "$e" "${ENGINE_ERROR[$e]:-not run}"
+        printf '| %s | FAILED (%s) | – | – | – | – | – |\n' "$label" "${ENGINE_ERROR[$e]:-not run}"
     fi
 }
 
@@ -291,12 +298,18 @@ report() {
     cat <<EOF
 # Sift pipeline benchmark
 
-$BENCH_MESSAGES messages per engine; PostgreSQL ${pg_version:-?} (fsync on, defaults except max_connections = 200), local TCP.
+Under load: 4 clients post as fast as Sift accepts (8 workflow instances at once). One at a time: each message is
+posted after the previous one settled, so its time has no queueing in it. Sift's own time per message = its ingest
+request + its workflow episodes + its share of the claims (the classifier is local and the transport the dry-run
+outbox, so nothing else is waited on). CPU is the benchmark process's (Sift and, for SQLite, the database engine).
+PostgreSQL ${pg_version:-?} (fsync on, defaults except max_connections = 200), local TCP.
 
-| engine | messages/s | Sift own time p50 / p95 (ms) | commits per message |
-| --- | --- | --- | --- |
-$(engine_row sqlite)
-$(engine_row postgres)
+| run | messages | messages/s | Sift own time p50 / p95 (ms) | workflow episodes p50 / p95 (ms) | CPU ms per message | commits per message |
+| --- | --- | --- | --- | --- | --- | --- |
+$(engine_row sqlite "SQLite, under load")
+$(engine_row postgres "PostgreSQL, under load")
+$(engine_row sqlite-seq "SQLite, one at a time")
+$(engine_row postgres-seq "PostgreSQL, one at a time")
 
 pgbench on the same server (scale $PGBENCH_SCALE, ${BENCH_SECONDS} s each, TCP to 127.0.0.1):
 

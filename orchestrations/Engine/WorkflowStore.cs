@@ -35,10 +35,19 @@ internal sealed class WorkflowStore(SiftDatabase database)
               RETURNING message_id AS MessageId, lease_token AS LeaseToken, attempt AS Attempt
               """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var write = await database.BeginWriteAsync(connection, cancellationToken);
-        var transaction = write.Transaction;
-        var claims = (await connection.QueryAsync<WorkflowClaim>(new CommandDefinition(sql, new { owner, limit, now, leaseUntil }, transaction, cancellationToken: cancellationToken))).AsList();
-        await transaction.CommitAsync(cancellationToken);
+        List<WorkflowClaim> claims;
+        if (database.Engine == DatabaseEngine.Postgres)
+        {
+            // One statement is its own transaction: one round trip.
+            claims = (await connection.QueryAsync<WorkflowClaim>(new CommandDefinition(sql, new { owner, limit, now, leaseUntil }, cancellationToken: cancellationToken))).AsList();
+        }
+        else
+        {
+            await using var write = await database.BeginWriteAsync(connection, cancellationToken);
+            claims = (await connection.QueryAsync<WorkflowClaim>(new CommandDefinition(sql, new { owner, limit, now, leaseUntil }, write.Transaction, cancellationToken: cancellationToken))).AsList();
+            await write.Transaction.CommitAsync(cancellationToken);
+        }
+
         if (claims.Count > 0)
         {
             SiftTelemetry.StorageCommits.Add(1);
@@ -77,34 +86,56 @@ internal sealed class WorkflowStore(SiftDatabase database)
     /// </summary>
     public async Task CommitAsync(WorkflowClaim claim, Checkpoint checkpoint, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var write = await database.BeginWriteAsync(connection, cancellationToken);
-        var transaction = write.Transaction;
-        var fenced = await connection.ExecuteAsync(new CommandDefinition(
-            TransitionSql(checkpoint.Transition),
-            new
-            {
-                id = claim.MessageId,
-                token = claim.LeaseToken,
-                now = checkpoint.Now,
-                leaseUntil = checkpoint.LeaseUntil,
-                waitEvent = checkpoint.Transition?.WaitEvent,
-                waitDeadline = checkpoint.Transition?.WaitDeadline,
-                waitUntil = checkpoint.Transition?.WaitDeadline ?? Never,
-                nextRunAt = checkpoint.Transition?.NextRunAt ?? checkpoint.Now,
-                attempt = checkpoint.Transition?.Attempt ?? claim.Attempt,
-                error = checkpoint.Transition?.Error,
-            },
-            transaction,
-            cancellationToken: cancellationToken));
-        if (fenced != 1)
+        var fence = new
         {
-            await transaction.RollbackAsync(cancellationToken);
-            throw new LeaseLostException(claim.MessageId);
+            id = claim.MessageId,
+            token = claim.LeaseToken,
+            now = checkpoint.Now,
+            leaseUntil = checkpoint.LeaseUntil,
+            waitEvent = checkpoint.Transition?.WaitEvent,
+            waitDeadline = checkpoint.Transition?.WaitDeadline,
+            waitUntil = checkpoint.Transition?.WaitDeadline ?? Never,
+            nextRunAt = checkpoint.Transition?.NextRunAt ?? checkpoint.Now,
+            attempt = checkpoint.Transition?.Attempt ?? claim.Attempt,
+            error = checkpoint.Transition?.Error,
+        };
+        await using var connection = await database.OpenAsync(cancellationToken);
+        if (database.Engine == DatabaseEngine.Postgres)
+        {
+            // One batch, one round trip, one implicit transaction: if the fence fails, sift_fence aborts all of it.
+            var batch = new SqlBatch().Add($"WITH fenced AS ({TransitionSql(checkpoint.Transition)} RETURNING 1) SELECT sift_fence((SELECT COUNT(*) FROM fenced), @id)", fence);
+            AddCheckpoint(batch, claim, checkpoint);
+            try
+            {
+                await batch.ExecuteAsync(connection, null, cancellationToken);
+            }
+            catch (Npgsql.PostgresException ex) when (ex.SqlState == "SF001")
+            {
+                throw new LeaseLostException(claim.MessageId);
+            }
+        }
+        else
+        {
+            await using var write = await database.BeginWriteAsync(connection, cancellationToken);
+            var fenced = await connection.ExecuteAsync(new CommandDefinition(TransitionSql(checkpoint.Transition), fence, write.Transaction, cancellationToken: cancellationToken));
+            if (fenced != 1)
+            {
+                await write.Transaction.RollbackAsync(cancellationToken);
+                throw new LeaseLostException(claim.MessageId);
+            }
+
+            var batch = new SqlBatch();
+            AddCheckpoint(batch, claim, checkpoint);
+            await batch.ExecuteAsync(connection, write.Transaction, cancellationToken);
+            await write.Transaction.CommitAsync(cancellationToken);
         }
 
-        // Everything else in one round trip: the fence above already holds the instance's row lock.
-        var batch = new SqlBatch()
+        SiftTelemetry.StorageCommits.Add(1);
+    }
+
+    private static void AddCheckpoint(SqlBatch batch, WorkflowClaim claim, Checkpoint checkpoint)
+    {
+        batch
             .AddRange(
                 "INSERT INTO workflow_steps (message_id, name, seq, result, completed_at, duration_ms) VALUES (@MessageId, @Name, @Seq, @Result, @CompletedAt, @DurationMs)",
                 checkpoint.Steps)
@@ -148,9 +179,6 @@ internal sealed class WorkflowStore(SiftDatabase database)
             VALUES (@MessageId, @At, @Step, @What, @Why, @Actor, @ModelVersion, @PolicyVersion, @Data)
             """,
             checkpoint.Audit);
-        await batch.ExecuteAsync(connection, transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        SiftTelemetry.StorageCommits.Add(1);
     }
 
     private static void AddMessageUpdate(SqlBatch batch, Guid id, MessagePatch patch, DateTimeOffset now)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Text.Json;
 using Dapper;
@@ -49,54 +50,77 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
         }
     }
 
-    private async Task<IntakeResult> InsertAsync(System.Data.Common.DbConnection connection, string mailbox, InboundMessage message, string source, CancellationToken cancellationToken)
+    private async Task<IntakeResult> InsertAsync(DbConnection connection, string mailbox, InboundMessage message, string source, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var id = Guid.CreateVersion7(now);
-        await using var write = await database.BeginWriteAsync(connection, cancellationToken);
-        var transaction = write.Transaction;
-        var inserted = await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO messages (id, mailbox, internet_message_id, thread_id, sender, subject, received_at, created_at, updated_at, status, content)
-            VALUES (@Id, @Mailbox, @InternetMessageId, @ThreadId, @Sender, @Subject, @ReceivedAt, @Now, @Now, @Status, @Content)
-            ON CONFLICT (mailbox, internet_message_id) DO NOTHING
-            """,
-            new
-            {
-                Id = id,
-                Mailbox = mailbox,
-                message.InternetMessageId,
-                message.ThreadId,
-                Sender = message.From.Address,
-                message.Subject,
-                message.ReceivedAt,
-                Now = now,
-                Status = MessageStatus.Received,
-                Content = JsonSerializer.Serialize(message, MailJsonContext.Default.InboundMessage),
-            },
-            transaction,
-            cancellationToken: cancellationToken));
-        if (inserted == 0)
+        var row = new
         {
-            await transaction.RollbackAsync(cancellationToken);
-            var existing = await FindAsync(connection, null, mailbox, message.InternetMessageId, cancellationToken);
-            return new IntakeResult(existing ?? throw new InvalidOperationException("A conflicting message vanished."), Created: false);
+            Id = Guid.CreateVersion7(now),
+            Mailbox = mailbox,
+            message.InternetMessageId,
+            message.ThreadId,
+            Sender = message.From.Address,
+            message.Subject,
+            message.ReceivedAt,
+            Now = now,
+            Status = MessageStatus.Received,
+            Content = JsonSerializer.Serialize(message, MailJsonContext.Default.InboundMessage),
+            State = WorkflowState.Queued,
+            Why = $"from {source} into mailbox {mailbox}",
+            Actor = source,
+        };
+
+        if (database.Engine == DatabaseEngine.Postgres)
+        {
+            // The message, its workflow instance and the first audit entry in one statement: one round trip, atomic.
+            var inserted = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+                $"""
+                WITH m AS ({InsertMessage} RETURNING id),
+                     w AS (INSERT INTO workflows (message_id, state, next_run_at, created_at, updated_at) SELECT id, @State, @Now, @Now, @Now FROM m),
+                     a AS (INSERT INTO audit_log (message_id, at, step, what, why, actor) SELECT id, @Now, 'ingest', 'received', @Why, @Actor FROM m)
+                SELECT id FROM m
+                """,
+                row,
+                cancellationToken: cancellationToken));
+            return inserted is { } id ? Created(id) : await ExistingAsync(connection, mailbox, message, cancellationToken);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO workflows (message_id, state, next_run_at, created_at, updated_at) VALUES (@Id, @State, @Now, @Now, @Now);
-            INSERT INTO audit_log (message_id, at, step, what, why, actor) VALUES (@Id, @Now, 'ingest', 'received', @Why, @Actor);
-            """,
-            new { Id = id, State = WorkflowState.Queued, Now = now, Why = $"from {source} into mailbox {mailbox}", Actor = source },
-            transaction,
-            cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
+        await using (var write = await database.BeginWriteAsync(connection, cancellationToken))
+        {
+            if (await connection.ExecuteAsync(new CommandDefinition(InsertMessage, row, write.Transaction, cancellationToken: cancellationToken)) == 1)
+            {
+                await connection.ExecuteAsync(new CommandDefinition($"{InsertWorkflow};\n{InsertAudit}", row, write.Transaction, cancellationToken: cancellationToken));
+                await write.Transaction.CommitAsync(cancellationToken);
+                return Created(row.Id);
+            }
+        }
+
+        return await ExistingAsync(connection, mailbox, message, cancellationToken);
+    }
+
+    private const string InsertMessage = """
+        INSERT INTO messages (id, mailbox, internet_message_id, thread_id, sender, subject, received_at, created_at, updated_at, status, content)
+        VALUES (@Id, @Mailbox, @InternetMessageId, @ThreadId, @Sender, @Subject, @ReceivedAt, @Now, @Now, @Status, @Content)
+        ON CONFLICT (mailbox, internet_message_id) DO NOTHING
+        """;
+
+    private const string InsertWorkflow =
+        "INSERT INTO workflows (message_id, state, next_run_at, created_at, updated_at) VALUES (@Id, @State, @Now, @Now, @Now)";
+
+    private const string InsertAudit =
+        "INSERT INTO audit_log (message_id, at, step, what, why, actor) VALUES (@Id, @Now, 'ingest', 'received', @Why, @Actor)";
+
+    private static IntakeResult Created(Guid id)
+    {
         SiftTelemetry.StorageCommits.Add(1);
         return new IntakeResult(id, Created: true);
     }
 
-    private static Task<Guid?> FindAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string mailbox, string internetMessageId, CancellationToken cancellationToken) =>
+    private static async Task<IntakeResult> ExistingAsync(DbConnection connection, string mailbox, InboundMessage message, CancellationToken cancellationToken) =>
+        new(await FindAsync(connection, null, mailbox, message.InternetMessageId, cancellationToken)
+            ?? throw new InvalidOperationException("A conflicting message vanished."), Created: false);
+
+    private static Task<Guid?> FindAsync(DbConnection connection, DbTransaction? transaction, string mailbox, string internetMessageId, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
             "SELECT id FROM messages WHERE mailbox = @mailbox AND internet_message_id = @internetMessageId",
             new { mailbox, internetMessageId },

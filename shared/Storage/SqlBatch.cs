@@ -43,7 +43,8 @@ public sealed partial class SqlBatch
         return this;
     }
 
-    public Task<int> ExecuteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+    /// <summary>Runs the batch. Without a transaction, PostgreSQL still runs it atomically (one implicit transaction).</summary>
+    public Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken) =>
         IsEmpty
             ? Task.FromResult(0)
             : connection.ExecuteAsync(new CommandDefinition(_sql.ToString(), _parameters, transaction, cancellationToken: cancellationToken));

@@ -200,6 +200,35 @@ public sealed class DurabilityTests
         Assert.Equal("fast@contoso.example", detail.Draft!.Approver);
     }
 
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task A_worker_whose_lease_was_taken_over_can_write_nothing(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:Workflow:LeaseDuration"] = "00:00:00.001" });
+        var id = await host.IngestAsync(TestMail.Raw("fenced-1@initech.example"));
+        var runner = host.Services.GetRequiredService<Sift.Engine.WorkflowRunner>();
+        var stale = Assert.Single(await runner.ClaimAsync(1, CancellationToken.None));
+
+        // The lease expires; another worker claims the instance (a new fencing token) and finishes it.
+        await Task.Delay(50);
+        Assert.Equal(1, await host.RunWorkflowsAsync());
+        var before = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.AutoSent, before.Status);
+
+        var store = host.Services.GetRequiredService<Sift.Engine.WorkflowStore>();
+        var now = DateTimeOffset.UnixEpoch.AddYears(56);
+        var checkpoint = new Sift.Engine.Checkpoint(now, now, [], [new Sift.Engine.AuditEntry(id, now, "stale", "stale write", null, "stale-worker")],
+            new Sift.Engine.MessagePatch { Status = MessageStatus.Rejected }, null, [], new Sift.Engine.Transition(Sift.Engine.TransitionKind.Complete));
+        await Assert.ThrowsAsync<Sift.Engine.LeaseLostException>(() => store.CommitAsync(stale, checkpoint, CancellationToken.None));
+
+        var after = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.AutoSent, after.Status);
+        Assert.DoesNotContain(after.Audit, a => a.Step == "stale");
+        Assert.Equal(before.Audit.Count, after.Audit.Count);
+    }
+
     private static SiftTestHost Host(TestDatabase database, FakeTimeProvider time, IMailTransport transport, int maxAttempts) =>
         new(database,
             new Dictionary<string, string?> { ["Sift:Workflow:MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture) },
