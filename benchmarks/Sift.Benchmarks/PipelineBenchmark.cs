@@ -163,7 +163,7 @@ internal static class PipelineBenchmark
     private sealed class BenchHost(string dataDirectory, PipelineOptions options) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder) =>
-            builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+            builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(Sift.Cli.DemoCommand.PolicySettings).AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Sift:DataDirectory"] = dataDirectory,
                 ["ConnectionStrings:Postgres"] = options.Engine == "postgres" ? options.Postgres : string.Empty,
@@ -171,12 +171,7 @@ internal static class PipelineBenchmark
                 ["Sift:Workflow:Concurrency"] = options.Concurrency.ToString(CultureInfo.InvariantCulture),
                 ["Sift:Workflow:PollInterval"] = "00:00:00.100",
                 ["Logging:LogLevel:Default"] = "Warning",
-                ["Sift:Policy:Vips:0"] = "grace.kim@bigclient.example",
                 ["Sift:Policy:AutoRepliesPerSender"] = "1000",
-                ["Sift:Policy:Slots:calendar_link"] = "https://calendar.contoso.example/30min",
-                ["Sift:Policy:Slots:pricing_url"] = "https://contoso.example/pricing",
-                ["Sift:Policy:Slots:docs_url"] = "https://docs.contoso.example",
-                ["Sift:Policy:Slots:partnerships_alias"] = "partners@contoso.example",
             }));
     }
 

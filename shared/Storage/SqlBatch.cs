@@ -14,6 +14,7 @@ namespace Sift.Storage;
 public sealed partial class SqlBatch
 {
     private static readonly ConcurrentDictionary<Type, PropertyInfo[]> Properties = new();
+    private static readonly ConcurrentDictionary<string, string[]> Templates = new();
     private readonly StringBuilder _sql = new();
     private readonly DynamicParameters _parameters = new();
     private int _count;
@@ -28,7 +29,18 @@ public sealed partial class SqlBatch
             _parameters.Add(property.Name + suffix, property.GetValue(parameters));
         }
 
-        _sql.Append(Parameter().Replace(sql, match => match.Value + suffix)).Append(";\n");
+        // The statement split around its parameter names once, then joined with this statement's suffix.
+        var parts = Templates.GetOrAdd(sql, static text => Parameter().Split(text));
+        for (var i = 0; i < parts.Length; i++)
+        {
+            _sql.Append(parts[i]);
+            if (i % 2 == 1)
+            {
+                _sql.Append(suffix);
+            }
+        }
+
+        _sql.Append(";\n");
         return this;
     }
 
@@ -49,6 +61,7 @@ public sealed partial class SqlBatch
             ? Task.FromResult(0)
             : connection.ExecuteAsync(new CommandDefinition(_sql.ToString(), _parameters, transaction, cancellationToken: cancellationToken));
 
-    [GeneratedRegex(@"(?<![@\w])@\w+")]
+    // Captured, so that Split keeps the names: text, name, text, name, ..., text.
+    [GeneratedRegex(@"((?<![@\w])@\w+)")]
     private static partial Regex Parameter();
 }

@@ -27,19 +27,16 @@ public sealed class SiftProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sift.dll"));
         start.ArgumentList.Add("serve");
-        var environment = new Dictionary<string, string?>(database.Settings())
+        var environment = new Dictionary<string, string?>(Sift.Cli.DemoCommand.PolicySettings)
         {
             ["Urls"] = "http://127.0.0.1:0",
             ["Sift:Roles"] = "worker",
             ["Sift:Workflow:LeaseDuration"] = "00:00:01",
             ["Sift:Workflow:PollInterval"] = "00:00:00.050",
             ["Sift:Workflow:CrashAt"] = crashAt ?? string.Empty,
-            ["Sift:Policy:Slots:calendar_link"] = "https://calendar.contoso.example/30min",
-            ["Sift:Policy:Slots:pricing_url"] = "https://contoso.example/pricing",
-            ["Sift:Policy:Slots:docs_url"] = "https://docs.contoso.example",
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        foreach (var (key, value) in environment)
+        foreach (var (key, value) in database.Settings().Concat(environment))
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }

@@ -23,14 +23,14 @@ public sealed class SiftTestHost(TestDatabase database, IReadOnlyDictionary<stri
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        var all = database.Settings();
+        var all = new Dictionary<string, string?>(Sift.Cli.DemoCommand.PolicySettings);
+        foreach (var (key, value) in database.Settings())
+        {
+            all[key] = value;
+        }
+
         all["Sift:Roles"] = "api";
         all["Sift:Workflow:PollInterval"] = "00:00:00.050";
-        all["Sift:Policy:Slots:calendar_link"] = "https://calendar.contoso.example/30min";
-        all["Sift:Policy:Slots:pricing_url"] = "https://contoso.example/pricing";
-        all["Sift:Policy:Slots:docs_url"] = "https://docs.contoso.example";
-        all["Sift:Policy:Slots:partnerships_alias"] = "partners@contoso.example";
-        all["Sift:Policy:Vips:0"] = "grace.kim@bigclient.example";
         all["Logging:LogLevel:Default"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
