@@ -53,9 +53,6 @@ public sealed class WorkflowContext
     /// <summary>The current time. Use it only inside a step, whose result is then recorded.</summary>
     public DateTimeOffset Now => _time.GetUtcNow();
 
-    /// <summary>True while the instance re-executes from history (steps found, nothing new run yet).</summary>
-    internal bool HasPendingWork => _pendingSteps.Count > 0 || _pendingAudit.Count > 0 || _pendingPatch is not null || _pendingDraft is not null || _pendingEffects.Count > 0;
-
     /// <summary>A local step: pure computation. Its result is recorded with the next checkpoint.</summary>
     public T Step<T>(string name, Func<T> run, Func<T, AuditNote> describe)
     {
@@ -179,8 +176,11 @@ public sealed class WorkflowContext
     /// <summary>Writes the message's draft row, with the next checkpoint.</summary>
     public void SaveDraft(DraftRow draft) => _pendingDraft = draft;
 
-    /// <summary>Adds an audit entry that is not a step's own (a step audits itself).</summary>
-    public void Audit(string step, AuditNote note) =>
+    /// <summary>
+    /// Adds an audit entry that is not a step's own (a step audits itself). Workflow code re-runs on replay, so it
+    /// records what happens to it through steps; this is for the runner (retries, dead letters).
+    /// </summary>
+    internal void Audit(string step, AuditNote note) =>
         _pendingAudit.Add(new AuditEntry(MessageId, Now, step, note.What, note.Why, _workerId, note.ModelVersion, note.PolicyVersion, note.Data));
 
     internal async Task CheckpointAsync(string point, CancellationToken cancellationToken, Transition? transition = null)

@@ -162,8 +162,8 @@ public sealed class TriageWorkflow(TriageActivities activities)
     private static TriageOutcome DryRun(WorkflowContext ctx, string route)
     {
         ctx.Update(new MessagePatch { Status = MessageStatus.DryRun });
-        ctx.Audit("send", new AuditNote("send suppressed", "dry-run is on: the reply was decided and recorded, not sent"));
-        return new TriageOutcome(MessageStatus.DryRun, route, Sent: false);
+        return ctx.Step("send-suppressed", () => new TriageOutcome(MessageStatus.DryRun, route, Sent: false),
+            _ => new AuditNote("send suppressed", "dry-run is on: the reply was decided and recorded, not sent"));
     }
 
     private static RouteDecision Downgrade(RouteDecision route, string action, string rule, string reason) =>

@@ -139,4 +139,42 @@ public sealed class PipelineTests
         Assert.Equal(10, seen.Distinct().Count());
         Assert.Equal(seen.OrderDescending().ToList(), seen);
     }
+
+    [Fact]
+    public async Task Dry_run_decides_and_records_everything_and_sends_nothing()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:Policy:DryRun"] = "true" });
+        var auto = await host.IngestAsync(TestMail.Sample("03-scheduling.eml"));
+        var review = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+        await host.RunWorkflowsAsync();
+        using (await host.DecideAsync(review, "approve")) { }
+        await host.RunWorkflowsAsync();
+
+        foreach (var id in new[] { auto, review })
+        {
+            var detail = await host.GetAsync(id);
+            Assert.Equal(MessageStatus.DryRun, detail.Status);
+            Assert.Contains(detail.Decision.Explanation, m => m.Rule == "dry-run");
+            Assert.Single(detail.Audit, a => a.What == "send suppressed");
+            Assert.NotNull(detail.Draft);
+        }
+
+        Assert.False(Directory.Exists(database.OutboxFolder) && Directory.GetFiles(database.OutboxFolder).Length > 0);
+    }
+
+    [Fact]
+    public async Task The_kill_switch_turns_every_auto_send_into_a_review()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:Policy:KillSwitch"] = "true" });
+        var id = await host.IngestAsync(TestMail.Sample("03-scheduling.eml"));
+        await host.RunWorkflowsAsync();
+
+        var detail = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.AwaitingReview, detail.Status);
+        Assert.Equal("review", detail.Decision.Route);
+        Assert.Contains(detail.Decision.Explanation, m => m.Rule == "kill-switch");
+        Assert.False(Directory.Exists(database.OutboxFolder) && Directory.GetFiles(database.OutboxFolder).Length > 0);
+    }
 }
