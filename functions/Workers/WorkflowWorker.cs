@@ -5,10 +5,17 @@ using Sift.Queue;
 namespace Sift.Workers;
 
 /// <summary>
-/// The queue consumer: claims due workflow instances and runs up to <see cref="WorkflowOptions.Concurrency"/> at once.
-/// Any number of these, in any number of processes, share one database safely.
+/// The queue consumer: runs up to <see cref="WorkflowOptions.Concurrency"/> workflow instances at once, taking them from
+/// this process's intake (<see cref="LocalDispatch"/>) or claiming due ones from the database. Any number of these, in any
+/// number of processes, share one database safely.
 /// </summary>
-internal sealed partial class WorkflowWorker(WorkflowRunner runner, WorkSignal signal, IOptions<WorkflowOptions> options, IConfiguration configuration, ILogger<WorkflowWorker> logger) : BackgroundService
+internal sealed partial class WorkflowWorker(
+    WorkflowRunner runner,
+    WorkSignal signal,
+    LocalDispatch dispatch,
+    IOptions<WorkflowOptions> options,
+    IConfiguration configuration,
+    ILogger<WorkflowWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,51 +25,76 @@ internal sealed partial class WorkflowWorker(WorkflowRunner runner, WorkSignal s
         }
 
         var concurrency = options.Value.Concurrency;
-        var inFlight = new HashSet<Task>();
+        using var slots = new SemaphoreSlim(concurrency, concurrency);
+        var running = new HashSet<Task>();
+        dispatch.Attach(runner.WorkerId, options.Value.LeaseDuration, slots);
         LogStarted(logger, runner.WorkerId, concurrency);
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            inFlight.RemoveWhere(t => t.IsCompleted);
-            if (inFlight.Count >= concurrency)
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await Task.WhenAny(inFlight);
-                continue;
-            }
-
-            IReadOnlyList<WorkflowClaim> claims;
-            try
-            {
-                claims = await runner.ClaimAsync(concurrency - inFlight.Count, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogClaimFailed(logger, ex);
-                claims = [];
-            }
-
-            foreach (var claim in claims)
-            {
-                inFlight.Add(Task.Run(() => runner.RunAsync(claim, stoppingToken), CancellationToken.None));
-            }
-
-            if (claims.Count == 0)
-            {
-                try
+                running.RemoveWhere(t => t.IsCompleted);
+                var started = 0;
+                while (dispatch.Dispatched.TryRead(out var messageId))
                 {
-                    await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
+                    // The intake took the slot and inserted the instance leased to this worker with the first token.
+                    running.Add(Run(new WorkflowClaim { MessageId = messageId, LeaseToken = 1, Attempt = 0 }, slots, stoppingToken));
+                    started++;
                 }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+
+                if (slots.CurrentCount > 0)
                 {
-                    break;
+                    foreach (var claim in await ClaimAsync(slots.CurrentCount, stoppingToken))
+                    {
+                        await slots.WaitAsync(stoppingToken);
+                        running.Add(Run(claim, slots, stoppingToken));
+                        started++;
+                    }
+                }
+
+                if (started == 0)
+                {
+                    // Woken by an arrival, a dispatch or a finished instance; else the poll finds what other processes queued.
+                    await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
                 }
             }
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            dispatch.Detach();
+            await Task.WhenAll(running);
+        }
+    }
 
-        await Task.WhenAll(inFlight);
+    private Task Run(WorkflowClaim claim, SemaphoreSlim slots, CancellationToken stoppingToken) => Task.Run(
+        async () =>
+        {
+            try
+            {
+                await runner.RunAsync(claim, stoppingToken);
+            }
+            finally
+            {
+                slots.Release();
+                signal.Notify();
+            }
+        },
+        CancellationToken.None);
+
+    private async Task<IReadOnlyList<WorkflowClaim>> ClaimAsync(int limit, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await runner.ClaimAsync(limit, stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogClaimFailed(logger, ex);
+            return [];
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workflow worker {WorkerId} started, running up to {Concurrency} instances at once")]

@@ -15,7 +15,7 @@ public sealed record IntakeResult(Guid Id, bool Created);
 /// The one way a message enters Sift, whatever its source: dedupe, then the message row, its workflow
 /// instance (which is its place in the work queue) and the first audit entry, in one transaction.
 /// </summary>
-public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, WorkSignal signal, TimeProvider time)
+public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, WorkSignal signal, LocalDispatch dispatch, TimeProvider time)
 {
     public async Task<IntakeResult> IngestAsync(string mailbox, InboundMessage message, string source, CancellationToken cancellationToken)
     {
@@ -31,12 +31,21 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
 
         try
         {
-            var result = await InsertAsync(connection, mailbox, message, source, cancellationToken);
+            using var ticket = dispatch.TryReserve();
+            var result = await InsertAsync(connection, mailbox, message, source, ticket, cancellationToken);
             if (result.Created)
             {
                 SiftTelemetry.MessagesIngested.Add(1, new KeyValuePair<string, object?>(SiftTelemetry.MailboxTag, mailbox));
                 activity?.SetTag(SiftTelemetry.MessageIdTag, result.Id);
-                signal.Notify();
+                if (ticket is null)
+                {
+                    signal.Notify();
+                }
+                else
+                {
+                    dispatch.Dispatch(ticket, result.Id);
+                }
+
                 return result;
             }
 
@@ -50,7 +59,7 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
         }
     }
 
-    private async Task<IntakeResult> InsertAsync(DbConnection connection, string mailbox, InboundMessage message, string source, CancellationToken cancellationToken)
+    private async Task<IntakeResult> InsertAsync(DbConnection connection, string mailbox, InboundMessage message, string source, DispatchTicket? ticket, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var row = new
@@ -65,7 +74,11 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
             Now = now,
             Status = MessageStatus.Received,
             Content = JsonSerializer.Serialize(message, MailJsonContext.Default.InboundMessage),
-            State = WorkflowState.Queued,
+            // Dispatched to this process's worker: inserted already claimed by it (first lease, token 1).
+            State = ticket is null ? WorkflowState.Queued : WorkflowState.Running,
+            NextRunAt = ticket is null ? now : now + ticket.Lease,
+            LeaseOwner = ticket?.Owner,
+            LeaseToken = ticket is null ? 0L : 1L,
             Why = $"from {source} into mailbox {mailbox}",
             Actor = source,
         };
@@ -76,7 +89,7 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
             var inserted = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
                 $"""
                 WITH m AS ({InsertMessage} RETURNING id),
-                     w AS (INSERT INTO workflows (message_id, state, next_run_at, created_at, updated_at) SELECT id, @State, @Now, @Now, @Now FROM m),
+                     w AS (INSERT INTO workflows (message_id, state, next_run_at, lease_owner, lease_token, created_at, updated_at) SELECT id, @State, @NextRunAt, @LeaseOwner, @LeaseToken, @Now, @Now FROM m),
                      a AS (INSERT INTO audit_log (message_id, at, step, what, why, actor) SELECT id, @Now, 'ingest', 'received', @Why, @Actor FROM m)
                 SELECT id FROM m
                 """,
@@ -105,7 +118,7 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
         """;
 
     private const string InsertWorkflow =
-        "INSERT INTO workflows (message_id, state, next_run_at, created_at, updated_at) VALUES (@Id, @State, @Now, @Now, @Now)";
+        "INSERT INTO workflows (message_id, state, next_run_at, lease_owner, lease_token, created_at, updated_at) VALUES (@Id, @State, @NextRunAt, @LeaseOwner, @LeaseToken, @Now, @Now)";
 
     private const string InsertAudit =
         "INSERT INTO audit_log (message_id, at, step, what, why, actor) VALUES (@Id, @Now, 'ingest', 'received', @Why, @Actor)";

@@ -13,6 +13,7 @@ public static class QueueExtensions
     {
         builder.Services.AddOptions<DedupeOptions>().BindConfiguration(DedupeOptions.Section);
         builder.Services.AddSingleton<WorkSignal>();
+        builder.Services.AddSingleton<LocalDispatch>();
         builder.Services.AddSingleton<MessageIntake>();
         // Chosen when first resolved, so configuration added after the builder phase (hosts in tests) is honoured.
         builder.Services.AddSingleton<IMessageDedupe>(sp => sp.GetRequiredService<IConfiguration>().UsesRedis()

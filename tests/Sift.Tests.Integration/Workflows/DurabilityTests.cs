@@ -229,6 +229,33 @@ public sealed class DurabilityTests
         Assert.Equal(before.Audit.Count, after.Audit.Count);
     }
 
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task A_message_dispatched_to_a_worker_that_died_is_claimed_by_another_when_its_lease_expires(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database);
+        _ = host.CreateClient();
+        using var slots = new SemaphoreSlim(1, 1);
+
+        // A worker that takes the message from the intake and then never runs it, as if its process died.
+        var dispatch = host.Services.GetRequiredService<Sift.Queue.LocalDispatch>();
+        dispatch.Attach("worker:that-died", TimeSpan.FromMilliseconds(200), slots);
+        var id = await host.IngestAsync(TestMail.Raw("orphan-1@initech.example"));
+        dispatch.Detach();
+        Assert.True(dispatch.Dispatched.TryRead(out var dispatched));
+        Assert.Equal(id, dispatched);
+        Assert.Equal("running", (await host.GetAsync(id)).Workflow.State);
+        Assert.Equal(0, await host.RunWorkflowsAsync());
+
+        await Task.Delay(300);
+        Assert.Equal(1, await host.RunWorkflowsAsync());
+        var detail = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.AutoSent, detail.Status);
+        Assert.Equal(1, detail.Workflow.Attempt);
+    }
+
     private static SiftTestHost Host(TestDatabase database, FakeTimeProvider time, IMailTransport transport, int maxAttempts) =>
         new(database,
             new Dictionary<string, string?> { ["Sift:Workflow:MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture) },
