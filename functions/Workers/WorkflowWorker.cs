@@ -46,8 +46,9 @@ internal sealed partial class WorkflowWorker(
                 {
                     foreach (var claim in await ClaimAsync(slots.CurrentCount, stoppingToken))
                     {
-                        await slots.WaitAsync(stoppingToken);
-                        running.Add(Run(claim, slots, stoppingToken));
+                        // Never wait for a slot here: the intake may have just taken them for instances this loop has
+                        // yet to start. A claimed instance runs at once, over the limit by at most that race.
+                        running.Add(Run(claim, slots.Wait(0, CancellationToken.None) ? slots : null, stoppingToken));
                         started++;
                     }
                 }
@@ -69,7 +70,7 @@ internal sealed partial class WorkflowWorker(
         }
     }
 
-    private Task Run(WorkflowClaim claim, SemaphoreSlim slots, CancellationToken stoppingToken) => Task.Run(
+    private Task Run(WorkflowClaim claim, SemaphoreSlim? slot, CancellationToken stoppingToken) => Task.Run(
         async () =>
         {
             try
@@ -78,7 +79,7 @@ internal sealed partial class WorkflowWorker(
             }
             finally
             {
-                slots.Release();
+                slot?.Release();
                 signal.Notify();
             }
         },

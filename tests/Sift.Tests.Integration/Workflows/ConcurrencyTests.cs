@@ -68,4 +68,30 @@ public sealed class ConcurrencyTests
             Assert.Single(detail.Audit, a => a.Step == "classify");
         }
     }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task A_busy_worker_mixes_dispatched_and_claimed_work_without_stalling(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var api = new SiftTestHost(database);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 20; i++)
+        {
+            ids.Add(await api.IngestAsync(TestMail.Raw($"queued-{i}@initech.example", from: $"Q {i} <q{i}@initech.example>")));
+        }
+
+        // One slot: the intake's dispatches and the queued backlog compete for it.
+        await using var worker = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:Roles"] = "api,worker", ["Sift:Workflow:Concurrency"] = "1" });
+        var posts = Enumerable.Range(0, 20).Select(i => worker.IngestAsync(TestMail.Raw($"direct-{i}@initech.example", from: $"D {i} <d{i}@initech.example>")));
+        ids.AddRange(await Task.WhenAll(posts));
+
+        foreach (var id in ids)
+        {
+            await worker.WaitForAsync(id, d => d.Workflow.State == "completed", timeoutSeconds: 60);
+        }
+
+        Assert.Equal(40, Directory.GetFiles(database.OutboxFolder, "*.eml").Length);
+    }
 }
