@@ -13,7 +13,8 @@ public sealed record IntakeResult(Guid Id, bool Created);
 
 /// <summary>
 /// The one way a message enters Sift, whatever its source: dedupe, then the message row, its workflow
-/// instance (which is its place in the work queue) and the first audit entry, in one transaction.
+/// instance (which is its place in the work queue) and the first audit entry, in one transaction. When this process
+/// runs a worker with a free slot, the instance is handed to it directly (<see cref="LocalDispatch"/>).
 /// </summary>
 public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, WorkSignal signal, LocalDispatch dispatch, TimeProvider time)
 {
@@ -24,7 +25,7 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
 
         var isNew = await dedupe.TryMarkNewAsync(mailbox, message.InternetMessageId, cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
-        if (!isNew && await FindAsync(connection, null, mailbox, message.InternetMessageId, cancellationToken) is { } seen)
+        if (!isNew && await FindAsync(connection, mailbox, message.InternetMessageId, cancellationToken) is { } seen)
         {
             return Duplicate(seen, activity);
         }
@@ -130,14 +131,13 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
     }
 
     private static async Task<IntakeResult> ExistingAsync(DbConnection connection, string mailbox, InboundMessage message, CancellationToken cancellationToken) =>
-        new(await FindAsync(connection, null, mailbox, message.InternetMessageId, cancellationToken)
+        new(await FindAsync(connection, mailbox, message.InternetMessageId, cancellationToken)
             ?? throw new InvalidOperationException("A conflicting message vanished."), Created: false);
 
-    private static Task<Guid?> FindAsync(DbConnection connection, DbTransaction? transaction, string mailbox, string internetMessageId, CancellationToken cancellationToken) =>
+    private static Task<Guid?> FindAsync(DbConnection connection, string mailbox, string internetMessageId, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
             "SELECT id FROM messages WHERE mailbox = @mailbox AND internet_message_id = @internetMessageId",
             new { mailbox, internetMessageId },
-            transaction,
             cancellationToken: cancellationToken));
 
     private static IntakeResult Duplicate(Guid id, Activity? activity)
