@@ -15,6 +15,9 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
+            // Class 22 is a data exception: the input itself cannot be stored, and retrying it would fail the same way.
+            Npgsql.PostgresException { SqlState: [ '2', '2', .. ] } data =>
+                (StatusCodes.Status400BadRequest, "Data that cannot be stored", $"The request holds a value the database refuses: {data.MessageText}"),
             DbException or TimeoutException or StackExchange.Redis.RedisException =>
                 (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", "Sift could not reach its storage; nothing was recorded. Retry the request."),
             _ => (0, string.Empty, string.Empty),

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sift.Engine;
 using Sift.Mail;
@@ -31,6 +32,12 @@ internal static class MessagesApi
         if (string.IsNullOrWhiteSpace(mailbox) || mailbox.Length > 320 || mailbox.Any(char.IsControl))
         {
             return Invalid("mailbox", "The mailbox query parameter is required: the address or name of the mailbox that received the message (e.g. ?mailbox=support@contoso.com).");
+        }
+
+        // Kestrel's default limit (30 MB) is below what a 25 MB mail with base64 attachments weighs.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxMessageBytes;
         }
 
         var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();

@@ -32,10 +32,16 @@ internal sealed partial class MetricsRollup(SiftDatabase database, TimeProvider 
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    /// <summary>Recomputes yesterday's and today's rows: a message from yesterday may be decided after midnight.</summary>
     internal async Task RollUpAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var dayStart = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var today = new DateTimeOffset(time.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
+        await RollUpDayAsync(today.AddDays(-1), cancellationToken);
+        await RollUpDayAsync(today, cancellationToken);
+    }
+
+    private async Task RollUpDayAsync(DateTimeOffset dayStart, CancellationToken cancellationToken)
+    {
         await using var connection = await database.OpenAsync(cancellationToken);
 
         var rows = await connection.QueryAsync<DayRow>(new CommandDefinition(

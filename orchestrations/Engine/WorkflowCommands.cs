@@ -89,8 +89,9 @@ public sealed class WorkflowCommands(SiftDatabase database, WorkSignal signal, T
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var write = await database.BeginWriteAsync(connection, cancellationToken);
         var transaction = write.Transaction;
+        var lockClause = database.Engine == DatabaseEngine.Postgres ? "FOR UPDATE" : string.Empty;
         var state = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
-            "SELECT state FROM workflows WHERE message_id = @messageId", new { messageId }, transaction, cancellationToken: cancellationToken));
+            $"SELECT state FROM workflows WHERE message_id = @messageId {lockClause}", new { messageId }, transaction, cancellationToken: cancellationToken));
         if (state is null)
         {
             return RetryOutcome.NotFound;

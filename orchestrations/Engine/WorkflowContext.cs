@@ -183,6 +183,20 @@ public sealed class WorkflowContext
     internal void Audit(string step, AuditNote note) =>
         _pendingAudit.Add(new AuditEntry(MessageId, Now, step, note.What, note.Why, _workerId, note.ModelVersion, note.PolicyVersion, note.Data));
 
+    /// <summary>
+    /// Drops what was not yet committed, before a failure is recorded: if the failure was the commit itself, the same rows
+    /// would fail again. Safe by design: local steps are pure, and a side effect's started record and its transport's
+    /// lookup prevent a repeat.
+    /// </summary>
+    internal void DiscardPending()
+    {
+        _pendingSteps.Clear();
+        _pendingAudit.Clear();
+        _pendingEffects.Clear();
+        _pendingPatch = null;
+        _pendingDraft = null;
+    }
+
     internal async Task CheckpointAsync(string point, CancellationToken cancellationToken, Transition? transition = null)
     {
         var now = Now;

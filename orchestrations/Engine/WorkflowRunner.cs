@@ -82,13 +82,25 @@ internal sealed partial class WorkflowRunner(
             }
 
             activity?.SetTag(SiftTelemetry.MailboxTag, history.Mailbox);
-            var message = JsonSerializer.Deserialize(history.Content, MailJsonContext.Default.InboundMessage)!;
-            var ctx = new WorkflowContext(store, claim, history, message, time, _options, WorkerId);
             if (claim.Attempt >= _options.MaxAttempts)
             {
-                await FailAsync(ctx, claim, new PermanentWorkflowException($"gave up after {claim.Attempt} attempts: the worker running it stopped each time"));
+                await DeadLetterAsync(claim, $"gave up after {claim.Attempt} attempts: the worker running it stopped each time");
                 return;
             }
+
+            InboundMessage message;
+            try
+            {
+                message = JsonSerializer.Deserialize(history.Content, MailJsonContext.Default.InboundMessage)!;
+            }
+            catch (JsonException ex)
+            {
+                // No retry can read it either (e.g. a release changed the stored shape): a dead letter says so at once.
+                await DeadLetterAsync(claim, $"the stored message cannot be read: {ex.Message}");
+                return;
+            }
+
+            var ctx = new WorkflowContext(store, claim, history, message, time, _options, WorkerId);
 
             activity?.SetTag("sift.outcome", await RunEpisodeAsync(ctx, claim, cancellationToken));
         }
@@ -145,6 +157,7 @@ internal sealed partial class WorkflowRunner(
     {
         var attempt = claim.Attempt + 1;
         var text = Truncate($"{error.GetType().Name}: {error.Message}", 2000);
+        ctx.DiscardPending();
         SiftTelemetry.WorkflowFailures.Add(1);
         var permanent = error is PermanentWorkflowException or MissingSlotException;
         if (permanent || attempt >= _options.MaxAttempts)
@@ -166,6 +179,23 @@ internal sealed partial class WorkflowRunner(
             Error = text,
         });
         return WorkflowState.Queued;
+    }
+
+    /// <summary>Dead-letters an instance that cannot even be loaded into a workflow context.</summary>
+    private Task DeadLetterAsync(WorkflowClaim claim, string error)
+    {
+        LogDeadLettered(logger, new PermanentWorkflowException(error), claim.MessageId, claim.Attempt);
+        SiftTelemetry.WorkflowFailures.Add(1);
+        var now = time.GetUtcNow();
+        return store.CommitAsync(claim, new Checkpoint(
+            now,
+            now,
+            [],
+            [new AuditEntry(claim.MessageId, now, "dead-letter", "dead-lettered", error, WorkerId)],
+            new MessagePatch { Status = MessageStatus.DeadLettered },
+            null,
+            [],
+            new Transition(TransitionKind.Dead) { Attempt = claim.Attempt, Error = error }), CancellationToken.None);
     }
 
     /// <summary>Exponential backoff with ±20% jitter, so that instances failing together do not retry together.</summary>

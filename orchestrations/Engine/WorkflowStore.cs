@@ -234,7 +234,8 @@ internal sealed class WorkflowStore(SiftDatabase database)
                 $"""
                 UPDATE workflows SET state = CASE WHEN wake THEN 'queued' ELSE 'waiting' END,
                     next_run_at = CASE WHEN wake THEN @now ELSE @waitUntil END,
-                    wait_event = @waitEvent, wait_deadline = @waitDeadline, updated_at = @now, lease_owner = NULL
+                    wait_event = @waitEvent, wait_deadline = @waitDeadline, updated_at = @now, lease_owner = NULL,
+                    attempt = 0
                 {Fence}
                 """,
             TransitionKind.Retry =>

@@ -28,7 +28,17 @@ public sealed class TriageActivities(RoutingPolicy policy, IMailTransport transp
     public async Task<LoopGuardResult> CheckLoopGuardAsync(InboundMessage message, CancellationToken cancellationToken)
     {
         var current = policy.Current;
-        var allowed = await loopGuard.TryAcquireAsync(message.ReplyAddress.Address, current.AutoRepliesPerSender, TimeSpan.FromMinutes(current.AutoReplyWindowMinutes), cancellationToken);
+        bool allowed;
+        try
+        {
+            allowed = await loopGuard.TryAcquireAsync(message.ReplyAddress.Address, current.AutoRepliesPerSender, TimeSpan.FromMinutes(current.AutoReplyWindowMinutes), cancellationToken);
+        }
+        catch (LoopGuardUnavailableException ex)
+        {
+            // Unable to count replies: refuse, so the reply waits for review instead of risking a loop.
+            return new LoopGuardResult(false, $"{ex.Message} The reply waits for review.");
+        }
+
         return new LoopGuardResult(allowed, allowed
             ? $"first automatic reply to {message.ReplyAddress.Address} in this window"
             : $"{message.ReplyAddress.Address} already had {current.AutoRepliesPerSender} automatic repl(ies) within {current.AutoReplyWindowMinutes} minutes");

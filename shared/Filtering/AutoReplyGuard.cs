@@ -13,6 +13,10 @@ public interface IAutoReplyGuard
     Task<bool> TryAcquireAsync(string sender, int limit, TimeSpan window, CancellationToken cancellationToken);
 }
 
+/// <summary>The guard's store cannot be reached: the caller must not send automatically.</summary>
+public sealed class LoopGuardUnavailableException(string store, Exception inner)
+    : Exception($"The auto-reply loop guard cannot reach {store}.", inner);
+
 public sealed class InProcessAutoReplyGuard(TimeProvider time) : IAutoReplyGuard
 {
     private readonly ConcurrentDictionary<string, (DateTimeOffset WindowStart, int Count)> _counts = new(StringComparer.OrdinalIgnoreCase);
@@ -42,7 +46,14 @@ public sealed class RedisAutoReplyGuard(IConnectionMultiplexer redis) : IAutoRep
     public async Task<bool> TryAcquireAsync(string sender, int limit, TimeSpan window, CancellationToken cancellationToken)
     {
         var key = new RedisKey($"sift:autoreply:{sender.ToLowerInvariant()}");
-        var count = (long)await redis.GetDatabase().ScriptEvaluateAsync(Script, [key], [(long)window.TotalMilliseconds]);
-        return count <= limit;
+        try
+        {
+            var count = (long)await redis.GetDatabase().ScriptEvaluateAsync(Script, [key], [(long)window.TotalMilliseconds]);
+            return count <= limit;
+        }
+        catch (RedisException ex)
+        {
+            throw new LoopGuardUnavailableException("Redis", ex);
+        }
     }
 }

@@ -40,6 +40,31 @@ public sealed record InboundMessage
 
     /// <summary>Where a reply goes: Reply-To when present, else From.</summary>
     public EmailAddress ReplyAddress => ReplyTo ?? From;
+
+    /// <summary>
+    /// The same message without U+0000, which PostgreSQL text cannot hold (a mail may carry it, e.g. as <c>=00</c>), so
+    /// that a message is stored the same way on both engines instead of failing on one.
+    /// </summary>
+    public InboundMessage WithoutNulCharacters()
+    {
+        static string Strip(string value) => value.Contains('\0', StringComparison.Ordinal) ? value.Replace("\0", string.Empty, StringComparison.Ordinal) : value;
+        static EmailAddress Address(EmailAddress address) => new(Strip(address.Address), address.Name is null ? null : Strip(address.Name));
+
+        return this with
+        {
+            InternetMessageId = Strip(InternetMessageId),
+            From = Address(From),
+            ReplyTo = ReplyTo is null ? null : Address(ReplyTo),
+            To = [.. To.Select(Address)],
+            Subject = Strip(Subject),
+            InReplyTo = InReplyTo is null ? null : Strip(InReplyTo),
+            References = [.. References.Select(Strip)],
+            ThreadId = Strip(ThreadId),
+            Text = Strip(Text),
+            Headers = Headers.ToImmutableDictionary(h => Strip(h.Key), h => Strip(h.Value)),
+            Attachments = [.. Attachments.Select(a => a with { Name = Strip(a.Name), ContentType = Strip(a.ContentType) })],
+        };
+    }
 }
 
 public sealed record EmailAddress(string Address, string? Name = null)

@@ -22,6 +22,8 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
     {
         using var activity = SiftTelemetry.Source.StartActivity("ingest");
         activity?.SetTag(SiftTelemetry.MailboxTag, mailbox);
+        message = message.WithoutNulCharacters();
+        mailbox = mailbox.Replace("\0", string.Empty, StringComparison.Ordinal);
 
         var isNew = await dedupe.TryMarkNewAsync(mailbox, message.InternetMessageId, cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);

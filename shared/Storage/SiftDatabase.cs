@@ -125,7 +125,14 @@ public sealed class WriteTransaction(DbTransaction transaction, SemaphoreSlim? g
 
     public async ValueTask DisposeAsync()
     {
-        await transaction.DisposeAsync();
-        Interlocked.Exchange(ref _gate, null)?.Release();
+        try
+        {
+            // Throws when SQLite already rolled back by itself (e.g. COMMIT failed on a full disk); the gate must open anyway.
+            await transaction.DisposeAsync();
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _gate, null)?.Release();
+        }
     }
 }

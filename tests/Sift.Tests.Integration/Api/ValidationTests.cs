@@ -144,4 +144,24 @@ public sealed class ValidationTests
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("Message not found", problem.RootElement.GetProperty("title").GetString());
     }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task A_NUL_character_in_a_message_is_stored_the_same_way_on_both_engines(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database);
+        using var response = await host.CreateClient().PostAsJsonAsync(
+            new Uri("/api/messages?mailbox=support@contoso.example", UriKind.Relative),
+            new { messageId = "<nul-1@initech.example>", from = "Lena <lena@initech.example>", subject = "Demo\u0000 meeting", text = "Can we schedule a demo\u0000 meeting?" });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<Sift.Api.IngestResponse>())!.Id;
+        await host.RunWorkflowsAsync();
+        var detail = await host.GetAsync(id);
+        Assert.Equal("Demo meeting", detail.Subject);
+        Assert.Equal("scheduling", detail.Classification.Intent);
+        Assert.NotEqual("dead_lettered", detail.Status);
+    }
 }

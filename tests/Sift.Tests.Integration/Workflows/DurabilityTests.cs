@@ -256,6 +256,46 @@ public sealed class DurabilityTests
         Assert.Equal(1, detail.Workflow.Attempt);
     }
 
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task A_stored_message_that_cannot_be_read_is_dead_lettered_at_once(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database);
+        var id = await host.IngestAsync(TestMail.Raw("unreadable-1@initech.example"));
+        await using (var connection = await host.Services.GetRequiredService<SiftDatabase>().OpenAsync(CancellationToken.None))
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE messages SET content = '{\"from\": 42' WHERE internet_message_id = 'unreadable-1@initech.example'");
+        }
+
+        Assert.Equal(1, await host.RunWorkflowsAsync());
+        Assert.Equal(0, await host.RunWorkflowsAsync());
+        using var response = await host.CreateClient().GetAsync(new Uri("/api/messages?status=dead_lettered", UriKind.Relative));
+        var page = await response.Content.ReadFromJsonAsync<MessagePage>();
+        var item = Assert.Single(page!.Items);
+        Assert.Equal(id, item.Id);
+        Assert.Contains("cannot be read", item.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task When_Redis_is_down_ingestion_goes_on_and_auto_replies_wait_for_review()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = "127.0.0.1:1,abortConnect=false,connectTimeout=200,syncTimeout=500,asyncTimeout=500",
+        });
+        var raw = TestMail.Raw("no-redis-1@initech.example");
+        var id = await host.IngestAsync(raw);
+        Assert.Equal(id, await host.IngestAsync(raw));
+
+        await host.RunWorkflowsAsync();
+        var detail = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.AwaitingReview, detail.Status);
+        Assert.Contains(detail.Decision.Explanation, m => m.Rule == "loop-guard" && m.Reason.Contains("cannot reach Redis", StringComparison.Ordinal));
+    }
+
     private static SiftTestHost Host(TestDatabase database, FakeTimeProvider time, IMailTransport transport, int maxAttempts) =>
         new(database,
             new Dictionary<string, string?> { ["Sift:Workflow:MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture) },
