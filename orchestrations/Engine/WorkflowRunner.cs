@@ -101,8 +101,17 @@ internal sealed partial class WorkflowRunner(
             }
 
             var ctx = new WorkflowContext(store, claim, history, message, time, _options, WorkerId);
-
-            activity?.SetTag("sift.outcome", await RunEpisodeAsync(ctx, claim, cancellationToken));
+            using var episode = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var heartbeat = HeartbeatAsync(claim, episode);
+            try
+            {
+                activity?.SetTag("sift.outcome", await RunEpisodeAsync(ctx, claim, episode.Token, cancellationToken));
+            }
+            finally
+            {
+                await episode.CancelAsync();
+                await heartbeat;
+            }
         }
         catch (LeaseLostException)
         {
@@ -119,7 +128,41 @@ internal sealed partial class WorkflowRunner(
         }
     }
 
-    private async Task<string> RunEpisodeAsync(WorkflowContext ctx, WorkflowClaim claim, CancellationToken cancellationToken)
+    /// <summary>
+    /// Keeps the lease while the episode waits on slow I/O (a model, a transport), so that no other worker takes over a
+    /// live instance. If the lease is lost anyway (the database was out of reach longer than the lease), the episode is
+    /// cancelled: its writes would be refused.
+    /// </summary>
+    private async Task HeartbeatAsync(WorkflowClaim claim, CancellationTokenSource episode)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(1, _options.LeaseDuration.TotalMilliseconds / 3)), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(episode.Token))
+            {
+                var now = time.GetUtcNow();
+                try
+                {
+                    await store.RenewAsync(claim, now, now + _options.LeaseDuration, episode.Token);
+                }
+                catch (LeaseLostException)
+                {
+                    await episode.CancelAsync();
+                    return;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRenewFailed(logger, ex, claim.MessageId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The episode ended.
+        }
+    }
+
+    private async Task<string> RunEpisodeAsync(WorkflowContext ctx, WorkflowClaim claim, CancellationToken cancellationToken, CancellationToken stopping)
     {
         try
         {
@@ -136,7 +179,7 @@ internal sealed partial class WorkflowRunner(
             });
             return WorkflowState.Waiting;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Shutting down: hand the instance back now rather than when the lease expires. Completed steps are kept.
             await ctx.CheckpointAsync("shutdown", CancellationToken.None, new Transition(TransitionKind.Retry)
@@ -209,6 +252,9 @@ internal sealed partial class WorkflowRunner(
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lease on workflow {MessageId}; trying again at the next beat")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, Guid messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow {MessageId} has no message row")]
     private static partial void LogMissing(ILogger logger, Guid messageId);

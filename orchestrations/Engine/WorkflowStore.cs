@@ -56,6 +56,30 @@ internal sealed class WorkflowStore(SiftDatabase database)
         return claims;
     }
 
+    /// <summary>Extends a running instance's lease; throws <see cref="LeaseLostException"/> when it is no longer this worker's.</summary>
+    public async Task RenewAsync(WorkflowClaim claim, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        const string Sql = "UPDATE workflows SET next_run_at = @leaseUntil, updated_at = @now WHERE message_id = @id AND lease_token = @token AND state = 'running'";
+        var parameters = new { id = claim.MessageId, token = claim.LeaseToken, now, leaseUntil };
+        await using var connection = await database.OpenAsync(cancellationToken);
+        int renewed;
+        if (database.Engine == DatabaseEngine.Postgres)
+        {
+            renewed = await connection.ExecuteAsync(new CommandDefinition(Sql, parameters, cancellationToken: cancellationToken));
+        }
+        else
+        {
+            await using var write = await database.BeginWriteAsync(connection, cancellationToken);
+            renewed = await connection.ExecuteAsync(new CommandDefinition(Sql, parameters, write.Transaction, cancellationToken: cancellationToken));
+            await write.Transaction.CommitAsync(cancellationToken);
+        }
+
+        if (renewed != 1)
+        {
+            throw new LeaseLostException(claim.MessageId);
+        }
+    }
+
     public async Task<WorkflowHistory?> LoadAsync(Guid messageId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Sift.Storage;
 using Sift.Telemetry;
 using Sift.Tests.Integration.Infrastructure;
@@ -93,5 +94,45 @@ public sealed class ConcurrencyTests
         }
 
         Assert.Equal(40, Directory.GetFiles(database.OutboxFolder, "*.eml").Length);
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task A_send_slower_than_the_lease_keeps_its_lease_and_leaves_once(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        var transport = new SlowTransport(TimeSpan.FromMilliseconds(1500));
+        var settings = new Dictionary<string, string?> { ["Sift:Roles"] = "api,worker", ["Sift:Workflow:LeaseDuration"] = "00:00:00.300" };
+        await using var first = new SiftTestHost(database, settings, s => s.AddSingleton<Sift.Mail.IMailTransport>(transport));
+        await using var second = new SiftTestHost(database, settings, s => s.AddSingleton<Sift.Mail.IMailTransport>(transport));
+        _ = second.CreateClient();
+
+        var id = await first.IngestAsync(TestMail.Raw("slow-1@initech.example"));
+        await first.WaitForAsync(id, d => d.Workflow.State == "completed", timeoutSeconds: 30);
+
+        Assert.Equal(1, transport.Calls);
+        Assert.Equal(MessageStatus.AutoSent, (await first.GetAsync(id)).Status);
+    }
+
+    /// <summary>A transport whose send takes a while, and that cannot see a send still in flight (like Graph).</summary>
+    private sealed class SlowTransport(TimeSpan delay) : Sift.Mail.IMailTransport
+    {
+        private readonly ConcurrentDictionary<string, Sift.Mail.SendReceipt> _sent = new();
+        private int _calls;
+
+        public int Calls => _calls;
+
+        public string Name => "slow";
+
+        public Task<Sift.Mail.SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken) =>
+            Task.FromResult(_sent.GetValueOrDefault(idempotencyKey));
+
+        public async Task<Sift.Mail.SendReceipt> SendAsync(Sift.Mail.OutgoingReply reply, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            await Task.Delay(delay, CancellationToken.None);
+            return _sent[reply.IdempotencyKey] = new Sift.Mail.SendReceipt(Name, reply.IdempotencyKey, DateTimeOffset.UnixEpoch);
+        }
     }
 }
