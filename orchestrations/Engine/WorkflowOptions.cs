@@ -15,7 +15,7 @@ public sealed class WorkflowOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How long a claimed instance stays a worker's without a checkpoint; a crashed worker's instance is picked up after it.</summary>
+    /// <summary>A worker's lease on a claimed instance, renewed every third of it while the instance runs; a crashed worker's instance is picked up when it expires.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How often an idle worker looks for due work (arrivals in the same process wake it at once).</summary>
