@@ -35,18 +35,10 @@ internal sealed class WorkflowStore(SiftDatabase database)
               RETURNING message_id AS MessageId, lease_token AS LeaseToken, attempt AS Attempt
               """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        List<WorkflowClaim> claims;
-        if (database.Engine == DatabaseEngine.Postgres)
-        {
-            // One statement is its own transaction: one round trip.
-            claims = (await connection.QueryAsync<WorkflowClaim>(new CommandDefinition(sql, new { owner, limit, now, leaseUntil }, cancellationToken: cancellationToken))).AsList();
-        }
-        else
-        {
-            await using var write = await database.BeginWriteAsync(connection, cancellationToken);
-            claims = (await connection.QueryAsync<WorkflowClaim>(new CommandDefinition(sql, new { owner, limit, now, leaseUntil }, write.Transaction, cancellationToken: cancellationToken))).AsList();
-            await write.Transaction.CommitAsync(cancellationToken);
-        }
+        var claims = await database.WriteAsync(
+            connection,
+            async transaction => (await connection.QueryAsync<WorkflowClaim>(new CommandDefinition(sql, new { owner, limit, now, leaseUntil }, transaction, cancellationToken: cancellationToken))).AsList(),
+            cancellationToken);
 
         if (claims.Count > 0)
         {
@@ -62,18 +54,10 @@ internal sealed class WorkflowStore(SiftDatabase database)
         const string Sql = "UPDATE workflows SET next_run_at = @leaseUntil, updated_at = @now WHERE message_id = @id AND lease_token = @token AND state = 'running'";
         var parameters = new { id = claim.MessageId, token = claim.LeaseToken, now, leaseUntil };
         await using var connection = await database.OpenAsync(cancellationToken);
-        int renewed;
-        if (database.Engine == DatabaseEngine.Postgres)
-        {
-            renewed = await connection.ExecuteAsync(new CommandDefinition(Sql, parameters, cancellationToken: cancellationToken));
-        }
-        else
-        {
-            await using var write = await database.BeginWriteAsync(connection, cancellationToken);
-            renewed = await connection.ExecuteAsync(new CommandDefinition(Sql, parameters, write.Transaction, cancellationToken: cancellationToken));
-            await write.Transaction.CommitAsync(cancellationToken);
-        }
-
+        var renewed = await database.WriteAsync(
+            connection,
+            transaction => connection.ExecuteAsync(new CommandDefinition(Sql, parameters, transaction, cancellationToken: cancellationToken)),
+            cancellationToken);
         if (renewed != 1)
         {
             throw new LeaseLostException(claim.MessageId);
@@ -124,34 +108,31 @@ internal sealed class WorkflowStore(SiftDatabase database)
             error = checkpoint.Transition?.Error,
         };
         await using var connection = await database.OpenAsync(cancellationToken);
-        if (database.Engine == DatabaseEngine.Postgres)
+        try
         {
-            // One batch, one round trip, one implicit transaction: if the fence fails, sift_fence aborts all of it.
-            var batch = new SqlBatch().Add($"WITH fenced AS ({TransitionSql(checkpoint.Transition)} RETURNING 1) SELECT sift_fence((SELECT COUNT(*) FROM fenced), @id)", fence);
-            AddCheckpoint(batch, claim, checkpoint);
-            try
-            {
-                await batch.ExecuteAsync(connection, null, cancellationToken);
-            }
-            catch (Npgsql.PostgresException ex) when (ex.SqlState == "SF001")
-            {
-                throw new LeaseLostException(claim.MessageId);
-            }
-        }
-        else
-        {
-            await using var write = await database.BeginWriteAsync(connection, cancellationToken);
-            var fenced = await connection.ExecuteAsync(new CommandDefinition(TransitionSql(checkpoint.Transition), fence, write.Transaction, cancellationToken: cancellationToken));
-            if (fenced != 1)
-            {
-                await write.Transaction.RollbackAsync(cancellationToken);
-                throw new LeaseLostException(claim.MessageId);
-            }
+            await database.WriteAsync(
+                connection,
+                async transaction =>
+                {
+                    var batch = new SqlBatch();
+                    if (database.Engine == DatabaseEngine.Postgres)
+                    {
+                        // One batch, one round trip, one implicit transaction: if the fence fails, sift_fence aborts all of it.
+                        batch.Add($"WITH fenced AS ({TransitionSql(checkpoint.Transition)} RETURNING 1) SELECT sift_fence((SELECT COUNT(*) FROM fenced), @id)", fence);
+                    }
+                    else if (await connection.ExecuteAsync(new CommandDefinition(TransitionSql(checkpoint.Transition), fence, transaction, cancellationToken: cancellationToken)) != 1)
+                    {
+                        throw new LeaseLostException(claim.MessageId); // the transaction is rolled back unused
+                    }
 
-            var batch = new SqlBatch();
-            AddCheckpoint(batch, claim, checkpoint);
-            await batch.ExecuteAsync(connection, write.Transaction, cancellationToken);
-            await write.Transaction.CommitAsync(cancellationToken);
+                    AddCheckpoint(batch, claim, checkpoint);
+                    return await batch.ExecuteAsync(connection, transaction, cancellationToken);
+                },
+                cancellationToken);
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState == "SF001")
+        {
+            throw new LeaseLostException(claim.MessageId);
         }
 
         SiftTelemetry.StorageCommits.Add(1);

@@ -105,6 +105,23 @@ public sealed class SiftDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs one write atomically: on PostgreSQL a single statement (or batch) is its own implicit transaction, one round
+    /// trip; on SQLite it runs in a write transaction under the gate.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(DbConnection connection, Func<DbTransaction?, Task<T>> write, CancellationToken cancellationToken)
+    {
+        if (Engine == DatabaseEngine.Postgres)
+        {
+            return await write(null);
+        }
+
+        await using var transaction = await BeginWriteAsync(connection, cancellationToken);
+        var result = await write(transaction.Transaction);
+        await transaction.Transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_postgres is not null)
