@@ -26,7 +26,7 @@ public sealed class MessageCountGauge
 
     public ObservableGauge<long> Gauge { get; }
 
-    private IEnumerable<Measurement<long>> Observe()
+    internal IEnumerable<Measurement<long>> Observe()
     {
         lock (_gate)
         {
