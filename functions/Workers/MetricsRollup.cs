@@ -55,14 +55,13 @@ internal sealed partial class MetricsRollup(SiftDatabase database, TimeProvider 
             cancellationToken: cancellationToken));
 
         var date = DapperTypeHandlers.FormatInstant(dayStart)[..10];
+        var upsert = database.Engine == DatabaseEngine.Postgres ? Upsert.Replace("@date", "CAST(@date AS date)", StringComparison.Ordinal) : Upsert;
         foreach (var group in rows.GroupBy(r => r.Intent))
         {
             var decided = group.Where(r => r.Decision is not null).ToList();
             var completed = group.Where(r => r.CompletedAt is not null).ToList();
-            await using var write = await database.BeginWriteAsync(connection, cancellationToken);
-            var transaction = write.Transaction;
-            await connection.ExecuteAsync(new CommandDefinition(
-                database.Engine == DatabaseEngine.Postgres ? Upsert.Replace("@date", "CAST(@date AS date)", StringComparison.Ordinal) : Upsert,
+            await database.WriteAsync(connection, transaction => connection.ExecuteAsync(new CommandDefinition(
+                upsert,
                 new
                 {
                     date,
@@ -75,8 +74,7 @@ internal sealed partial class MetricsRollup(SiftDatabase database, TimeProvider 
                     cost = group.Sum(r => r.CostUsd),
                 },
                 transaction,
-                cancellationToken: cancellationToken));
-            await transaction.CommitAsync(cancellationToken);
+                cancellationToken: cancellationToken)), cancellationToken);
         }
     }
 

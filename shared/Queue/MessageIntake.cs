@@ -101,17 +101,20 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
             return inserted is { } id ? Created(id) : await ExistingAsync(connection, mailbox, message, cancellationToken);
         }
 
-        await using (var write = await database.BeginWriteAsync(connection, cancellationToken))
-        {
-            if (await connection.ExecuteAsync(new CommandDefinition(InsertMessage, row, write.Transaction, cancellationToken: cancellationToken)) == 1)
+        var created = await database.WriteAsync(
+            connection,
+            async transaction =>
             {
-                await connection.ExecuteAsync(new CommandDefinition($"{InsertWorkflow};\n{InsertAudit}", row, write.Transaction, cancellationToken: cancellationToken));
-                await write.Transaction.CommitAsync(cancellationToken);
-                return Created(row.Id);
-            }
-        }
+                if (await connection.ExecuteAsync(new CommandDefinition(InsertMessage, row, transaction, cancellationToken: cancellationToken)) != 1)
+                {
+                    return false;
+                }
 
-        return await ExistingAsync(connection, mailbox, message, cancellationToken);
+                await connection.ExecuteAsync(new CommandDefinition($"{InsertWorkflow};\n{InsertAudit}", row, transaction, cancellationToken: cancellationToken));
+                return true;
+            },
+            cancellationToken);
+        return created ? Created(row.Id) : await ExistingAsync(connection, mailbox, message, cancellationToken);
     }
 
     private const string InsertMessage = """
