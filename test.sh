@@ -56,18 +56,7 @@ summary_line() { printf '%d passed, %d failed, %d skipped\n' "$1" "$2" "$3"; }
 # Stops only the servers this run started, removes the temp dir (svc_cleanup). Silent
 # on success so nothing is printed after the summary line; idempotent so the explicit
 # call before the summary and the EXIT trap do not clash.
-cleanup() { svc_cleanup; }
-
-# shellcheck disable=SC2317  # invoked from the trap
-on_exit() {
-    local rc=$?
-    cleanup >/dev/null 2>&1
-    exit "$rc"
-}
-trap on_exit EXIT
-# Turn Ctrl-C / kill into a normal exit so the EXIT trap cleans up.
-trap 'exit 130' INT
-trap 'exit 143' TERM
+svc_trap_cleanup
 
 # --- installing -----------------------------------------------------------------------
 # Installs redis-server (and PostgreSQL only if it is not there at all). Failures are
@@ -144,7 +133,7 @@ check_servers() {
         check "redis started" "yes" "no"
     fi
 
-    cleanup
+    svc_cleanup
     # Confirm that the stop really stopped them.
     if [[ -n "$SVC_PG_PORT" ]]; then
         out="$("$SVC_PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$SVC_PG_PORT" && echo up || echo down)"
@@ -283,7 +272,7 @@ main() {
 
     install_prerequisites
     if ! start_servers; then
-        cleanup
+        svc_cleanup
         summary_line 0 1 0
         exit 1
     fi
@@ -295,7 +284,7 @@ main() {
     fi
 
     if ! build_solution; then
-        cleanup
+        svc_cleanup
         echo
         echo "Failed: build of Sift.sln (see errors above)"
         summary_line 0 1 0
@@ -306,7 +295,7 @@ main() {
     print_failures
 
     # Stop servers and delete the temp dir *before* the summary so it is the last line.
-    cleanup
+    svc_cleanup
     if (( TOTAL_PASSED == 0 )); then
         warn "no test passed: a run with no passing test counts as a failure"
     fi

@@ -60,15 +60,7 @@ for knob in BENCH_SECONDS BENCH_MESSAGES BENCH_DOTNET_TIMEOUT; do
     fi
 done
 
-# shellcheck disable=SC2317  # invoked from the trap
-on_exit() {
-    local rc=$?
-    svc_cleanup >/dev/null 2>&1
-    exit "$rc"
-}
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+svc_trap_cleanup
 
 # --- results --------------------------------------------------------------------------
 FAILED_STEPS=()

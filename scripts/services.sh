@@ -4,7 +4,7 @@
 #
 #   source "$REPO_ROOT/scripts/services.sh"
 #   SVC_NAME=my-script                   # prefix of warnings (default: basename of $0)
-#   trap 'svc_cleanup >/dev/null 2>&1' EXIT
+#   svc_trap_cleanup                     # optional: svc_cleanup on exit, Ctrl-C and kill
 #   svc_make_work_dir my-script          # -> SVC_WORK_DIR (mktemp -d, removed by svc_cleanup)
 #   svc_install_missing postgres redis-server:redis-server redis-cli:redis-tools
 #   svc_pg_start 55432 'max_connections = 200'   # -> SVC_PG_PORT, SVC_PG_BIN, SVC_PG_DATA
@@ -13,8 +13,8 @@
 #   ...
 #   svc_cleanup                          # stops only what this process started
 #
-# The library exports nothing and sets no shell options or traps: the caller decides
-# which variables to export and how to clean up. It works under `set -euo pipefail`.
+# The library exports nothing and sets no shell options; it sets traps only when the caller
+# asks with svc_trap_cleanup. The caller decides which variables to export. It works under `set -euo pipefail`.
 #
 # Functions (all return non-zero on failure and say why on stderr):
 #   svc_log MSG / svc_warn MSG      "==> MSG" on stdout / "$SVC_NAME: MSG" on stderr
@@ -70,6 +70,21 @@ SVC_APT_UPDATED=0
 SVC_POLICY_RC_CREATED=0   # 1 while we own /usr/sbin/policy-rc.d and must remove it
 
 # --- small helpers --------------------------------------------------------------------
+# Cleans up on every way out: EXIT runs svc_cleanup quietly and keeps the exit code; Ctrl-C
+# and kill become normal exits so that the EXIT trap runs.
+svc_trap_cleanup() {
+    trap _svc_on_exit EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# shellcheck disable=SC2317  # invoked from the trap
+_svc_on_exit() {
+    local rc=$?
+    svc_cleanup >/dev/null 2>&1
+    exit "$rc"
+}
+
 svc_log()  { printf '==> %s\n' "$*"; }
 svc_warn() { printf '%s: %s\n' "$SVC_NAME" "$*" >&2; }
 
