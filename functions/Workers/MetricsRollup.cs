@@ -1,4 +1,5 @@
 using Dapper;
+using Sift.Ingestion;
 using Sift.Storage;
 
 namespace Sift.Workers;

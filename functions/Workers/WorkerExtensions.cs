@@ -10,11 +10,7 @@ internal static class WorkerExtensions
     {
         builder.Services.AddHostedService<WorkflowWorker>();
         builder.Services.AddHostedService<MetricsRollup>();
+        builder.Services.AddHostedService<IngestWorker>();
         return builder;
     }
-
-    public static bool IsWorker(this IConfiguration configuration) =>
-        (configuration["Sift:Roles"] ?? "api,worker")
-            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Contains("worker", StringComparer.OrdinalIgnoreCase);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Sift.Engine;
+using Sift.Ingestion;
 using Sift.Queue;
 
 namespace Sift.Workers;

@@ -1,0 +1,59 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sift.Telemetry;
+
+namespace Sift.Ingestion;
+
+/// <summary>
+/// Runs the ingest jobs of one source (<see cref="IngestJobRequest.Source"/>): fetch what a notification points at,
+/// normalize it and hand it to <see cref="Queue.MessageIntake"/>. Throwing retries the job with backoff;
+/// <see cref="IngestPermanentException"/> ends it at once (dead, with the reason); <see cref="IngestRetryException"/> names the
+/// delay the peer asked for (HTTP Retry-After).
+/// </summary>
+public interface IIngestHandler
+{
+    string Source { get; }
+
+    Task HandleAsync(IngestJob job, CancellationToken cancellationToken);
+}
+
+/// <summary>A failure that retrying cannot fix (the message is gone, the payload is unreadable).</summary>
+public sealed class IngestPermanentException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A transient failure after which the peer asked to wait (429 or 503 with Retry-After).</summary>
+public sealed class IngestRetryException(string message, TimeSpan retryAfter, Exception? inner = null) : Exception(message, inner)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+internal static class IngestTelemetry
+{
+    public static readonly Counter<long> Enqueued = SiftTelemetry.Meter.CreateCounter<long>(
+        "sift.ingest.enqueued", description: "Ingest jobs persisted (notifications, catch-ups)");
+
+    public static readonly Counter<long> Rejected = SiftTelemetry.Meter.CreateCounter<long>(
+        "sift.ingest.rejected", description: "Input refused on sight and recorded (forged, malformed, unparsable)");
+}
+
+/// <summary>Which roles this process plays (<c>Sift:Roles</c>, default <c>api,worker</c>).</summary>
+public static class SiftRoles
+{
+    public static bool IsWorker(this IConfiguration configuration) =>
+        (configuration["Sift:Roles"] ?? "api,worker")
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Contains("worker", StringComparer.OrdinalIgnoreCase);
+}
+
+public static class IngestionExtensions
+{
+    /// <summary>The ingest queue, the cursors, and the signal that wakes the ingest worker.</summary>
+    public static IHostApplicationBuilder AddSiftIngestion(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IngestSignal>();
+        builder.Services.AddSingleton<IngestJobs>();
+        builder.Services.AddSingleton<IngestCursors>();
+        return builder;
+    }
+}
