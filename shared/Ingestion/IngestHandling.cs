@@ -54,6 +54,7 @@ public static class IngestionExtensions
         builder.Services.AddSingleton<IngestSignal>();
         builder.Services.AddSingleton<IngestJobs>();
         builder.Services.AddSingleton<IngestCursors>();
+        builder.Services.AddSingleton<IngestRunner>();
         return builder;
     }
 }

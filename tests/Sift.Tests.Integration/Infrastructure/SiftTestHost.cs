@@ -47,6 +47,9 @@ public sealed class SiftTestHost(TestDatabase database, IReadOnlyDictionary<stri
     /// <summary>Runs every due workflow instance to its next stop (completion, wait or failure).</summary>
     public Task<int> RunWorkflowsAsync() => Services.GetRequiredService<WorkflowRunner>().RunDueAsync(CancellationToken.None);
 
+    /// <summary>Runs every due ingest job (webhook notifications, catch-ups) until none is left.</summary>
+    public Task<int> RunIngestJobsAsync() => Services.GetRequiredService<Sift.Ingestion.IngestRunner>().DrainAsync(CancellationToken.None);
+
     public async Task<HttpResponseMessage> PostRawAsync(byte[] raw, string mailbox = Mailbox)
     {
         using var content = new ByteArrayContent(raw);
