@@ -16,6 +16,11 @@ if (command.Error is not null)
     return help ? 0 : 2;
 }
 
+if (command.Verb == "eval")
+{
+    return await EvalCommand.RunAsync(command.HostArgs, Console.Out, Console.Error);
+}
+
 var builder = WebApplication.CreateBuilder(command.HostArgs);
 command.Configure(builder);
 

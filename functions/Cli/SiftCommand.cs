@@ -35,7 +35,7 @@ internal sealed class SiftCommand
 
         return args[0] switch
         {
-            "serve" or "demo" or "migrate" => new SiftCommand(args[0], args[1..], null),
+            "serve" or "demo" or "migrate" or "eval" => new SiftCommand(args[0], args[1..], null),
             _ => new SiftCommand(args[0], [], $"Unknown command '{args[0]}'.\n\n{Usage}"),
         };
     }
@@ -71,6 +71,8 @@ internal sealed class SiftCommand
           serve     Run the HTTP API and the workers (default). Listens on http://localhost:5080.
           demo      Triage the sample mailbox end to end on the embedded default and print the decisions.
           migrate   Apply database migrations and exit.
+          eval prefilter [--data DIR] [--verbose]
+                    Measure the pre-filter on the public corpora (default ../shared/data).
 
         Configuration (appsettings.json, environment variables such as Sift__DataDirectory, or --Key=Value):
           Sift:DataDirectory          SQLite database and dry-run outbox folder (default ./data)

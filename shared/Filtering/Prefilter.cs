@@ -31,8 +31,13 @@ public static partial class Prefilter
                 : Machine("bounce", "multipart/report (a delivery status or disposition notification)");
         }
 
+        if (string.IsNullOrWhiteSpace(message.From.Address))
+        {
+            return Machine("bounce", "no sender address (e.g. From: MAILER-DAEMON <>): nothing could be answered");
+        }
+
         var localPart = message.From.Address.Split('@')[0];
-        if (localPart.Equals("mailer-daemon", StringComparison.OrdinalIgnoreCase) || localPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase))
+        if (MailerDaemon().IsMatch(localPart))
         {
             return Machine("bounce", $"sent by {localPart}");
         }
@@ -61,6 +66,21 @@ public static partial class Prefilter
             return Machine("auto_reply", $"X-Auto-Response-Suppress: {suppress.Trim()}");
         }
 
+        if (FeedbackSubject().IsMatch(message.Subject))
+        {
+            return Machine("feedback_report", "the subject is an abuse complaint report");
+        }
+
+        if (BounceSubject().IsMatch(message.Subject))
+        {
+            return Machine("bounce", "the subject is a delivery failure notice");
+        }
+
+        if (BounceText().Match(message.Text) is { Success: true } failure)
+        {
+            return Machine("bounce", $"the text is a delivery failure report (\"{failure.Value.Trim()}\")");
+        }
+
         if (VacationSubject().IsMatch(message.Subject))
         {
             return Machine("auto_reply", "the subject is an automatic or out-of-office reply");
@@ -86,6 +106,11 @@ public static partial class Prefilter
             return Machine("spam", $"Exchange spam confidence level {level}");
         }
 
+        if (SpamSignals.Evaluate(message) is { IsSpam: true } spam)
+        {
+            return Machine("spam", $"spam signals scored {spam.Points:0.#} (threshold {SpamSignals.Threshold:0.#}): {string.Join("; ", spam.Signals)}");
+        }
+
         if (NoReply().IsMatch(localPart))
         {
             return Machine("no_reply", $"no-reply sender {message.From.Address}");
@@ -96,7 +121,19 @@ public static partial class Prefilter
 
     private static FilterVerdict Machine(string category, string reason) => new(true, category, reason);
 
-    [GeneratedRegex(@"^\s*(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|respuesta autom[áa]tica|resposta autom[áa]tica|risposta automatica|automatisch antwoord|automatisk svar|automaattinen vastaus|odpowied[źz] automatyczna)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(mailer-?daemon|post_?master|post-master|mail-?delivery-?(system|subsystem)?)$", RegexOptions.IgnoreCase)]
+    private static partial Regex MailerDaemon();
+
+    [GeneratedRegex(@"^\s*complaint about message from\b", RegexOptions.IgnoreCase)]
+    private static partial Regex FeedbackSubject();
+
+    [GeneratedRegex(@"^\s*((fwd?|tr|wg):\s*)?(returned mail\b|undeliver(able|ed)\b|delivery status notification|delivery (failure|has failed|failed)|mail delivery (failed|failure)|failure notice\b|non[- ]?delivery (report|notification)|unzustellbar|non remis|message not delivered|warning: could not send message|delayed mail|mail could not be delivered)", RegexOptions.IgnoreCase)]
+    private static partial Regex BounceSubject();
+
+    [GeneratedRegex(@"(this is the mail (system|delivery agent) at|delivery to the following recipients? (failed|has been delayed)|the following addresses had permanent fatal errors|could not be delivered to one or more recipients|your message (could not|cannot|wasn't|was not) (be )?delivered|i'm sorry to have to inform you that your message could not|this message was created automatically by mail delivery software|a message that you sent could not be delivered|unable to deliver (your )?message to the following|permanent error\. the following address|---+ ?the following addresses had (permanent|delivery) )", RegexOptions.IgnoreCase)]
+    private static partial Regex BounceText();
+
+    [GeneratedRegex(@"^\s*(auto(?=:)|automatic reply|auto(matic)?[- ]?reply|out of (the )?office|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|respuesta autom[áa]tica|resposta autom[áa]tica|risposta automatica|automatisch antwoord|automatisk svar|automaattinen vastaus|odpowied[źz] automatyczna)\b|\bis out of (the )?office\b", RegexOptions.IgnoreCase)]
     private static partial Regex VacationSubject();
 
     [GeneratedRegex(@"^\s*(bulk|junk|list)\b", RegexOptions.IgnoreCase)]

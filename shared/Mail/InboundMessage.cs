@@ -27,6 +27,9 @@ public sealed record InboundMessage
     /// <summary>The readable text of the message (text/plain, or HTML reduced to text).</summary>
     public required string Text { get; init; }
 
+    /// <summary>True when the message had HTML and no text/plain part (the text was derived from the HTML).</summary>
+    public bool HtmlOnly { get; init; }
+
     /// <summary>The top-level MIME type, e.g. <c>multipart/report</c> for delivery reports.</summary>
     public string ContentType { get; init; } = "text/plain";
 

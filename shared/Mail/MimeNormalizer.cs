@@ -29,8 +29,19 @@ public static partial class MimeNormalizer
             return MailParseResult.Invalid("body", $"The body is not a parsable RFC 822 message: {ex.Message}");
         }
 
-        var from = message.From.Mailboxes.FirstOrDefault() ?? message.Sender;
-        if (from is null || string.IsNullOrWhiteSpace(from.Address))
+        var from = message.From.Mailboxes.FirstOrDefault(m => !string.IsNullOrWhiteSpace(m.Address)) ?? message.Sender;
+        EmailAddress sender;
+        if (from is not null && !string.IsNullOrWhiteSpace(from.Address))
+        {
+            sender = new EmailAddress(from.Address, NullIfEmpty(from.Name));
+        }
+        else if (message.Headers[HeaderId.From] is { } rawFrom || message.Headers[HeaderId.ReturnPath] is not null)
+        {
+            // Delivery reports come "From: MAILER-DAEMON <>" or with only a null Return-Path: kept, with no address to
+            // answer, so that the pre-filter can record them as machine mail instead of the intake refusing them.
+            sender = new EmailAddress(string.Empty, NullIfEmpty(message.From.Mailboxes.FirstOrDefault()?.Name) ?? NullIfEmpty(message.Headers[HeaderId.From]?.Trim()));
+        }
+        else
         {
             return MailParseResult.Invalid("From", "The message has no From address.");
         }
@@ -58,7 +69,7 @@ public static partial class MimeNormalizer
         return MailParseResult.Valid(new InboundMessage
         {
             InternetMessageId = messageId,
-            From = new EmailAddress(from.Address, NullIfEmpty(from.Name)),
+            From = sender,
             ReplyTo = message.ReplyTo.Mailboxes.FirstOrDefault() is { } replyTo ? new EmailAddress(replyTo.Address, NullIfEmpty(replyTo.Name)) : null,
             To = message.To.Mailboxes.Select(m => new EmailAddress(m.Address, NullIfEmpty(m.Name))).ToImmutableArray(),
             Subject = message.Subject ?? string.Empty,
@@ -67,6 +78,7 @@ public static partial class MimeNormalizer
             References = references,
             ThreadId = references.FirstOrDefault() ?? inReplyTo ?? messageId,
             Text = text.Trim(),
+            HtmlOnly = message.TextBody is null && message.HtmlBody is not null,
             ContentType = message.Body?.ContentType.MimeType.ToLowerInvariant() ?? "text/plain",
             Headers = headers,
             Attachments = attachments,

@@ -244,4 +244,79 @@ public sealed class PrefilterTests
     {
         Assert.Equal(category, Evaluate(RepoPaths.Sample(file)).Category);
     }
+
+    [Theory]
+    [InlineData("AUTO: Jane Smith is out of the office (returning 05/01)", "auto_reply")]
+    [InlineData("Returned mail: see transcript for details", "bounce")]
+    [InlineData("Undeliverable: Your order", "bounce")]
+    [InlineData("Delivery Status Notification (Failure)", "bounce")]
+    [InlineData("complaint about message from 192.0.2.1", "feedback_report")]
+    public void Machine_subjects_are_recognised(string subject, string category)
+    {
+        Assert.Equal(category, Evaluate(TestMail.Message(subject: subject)).Category);
+    }
+
+    [Theory]
+    [InlineData("Re: the undeliverable parcel you mentioned")]
+    [InlineData("Question about out of office hours support")]
+    [InlineData("Auto insurance quote")]
+    public void Human_subjects_that_look_alike_pass(string subject)
+    {
+        Assert.Equal(FilterVerdict.Human, Evaluate(TestMail.Message(subject: subject)));
+    }
+
+    [Fact]
+    public void A_delivery_failure_text_is_a_bounce_even_without_report_headers()
+    {
+        var bounce = TestMail.Message(text: "This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered.");
+
+        Assert.Equal("bounce", Evaluate(bounce).Category);
+    }
+
+    [Fact]
+    public void A_message_from_MAILER_DAEMON_with_an_empty_address_parses_and_is_a_bounce()
+    {
+        var message = TestMail.ParseValid("""
+            From: MAILER-DAEMON <>
+            To: kim@contoso.example
+            Subject: Mail delivery failed
+            Message-ID: <dsn-1@mx.example>
+            Date: Tue, 11 Jun 2024 18:09:35 +0900
+
+            There was an error delivering your mail.
+            """);
+
+        Assert.Equal(string.Empty, message.From.Address);
+        Assert.Equal("bounce", Evaluate(message).Category);
+    }
+
+    [Theory]
+    [InlineData("post_master@vtext.example")]
+    [InlineData("Mail-Delivery-System@mx.example")]
+    public void Delivery_system_senders_are_bounces(string from)
+    {
+        Assert.Equal("bounce", Evaluate(TestMail.Message(from: from)).Category);
+    }
+
+    [Fact]
+    public void Bulk_mail_content_without_an_upstream_verdict_is_spam_with_its_signals_listed()
+    {
+        var spam = TestMail.Message(
+            subject: "FREE CASH GUARANTEED FOR YOU TODAY!!",
+            text: "Dear friend, click here to claim your free gift. Act now, this is a limited time offer with a money-back guarantee. To be removed from this list reply REMOVE.");
+
+        var verdict = Evaluate(spam);
+
+        Assert.Equal("spam", verdict.Category);
+        Assert.Contains("bulk-mail phrases", verdict.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_failed_DMARC_check_counts_towards_spam()
+    {
+        var forged = TestMail.Message(subject: "Invoice overdue!!", text: "Please click here to pay.")
+            .WithHeader("Authentication-Results", "mx.contoso.example; spf=fail smtp.mailfrom=bank.example; dkim=fail; dmarc=fail header.from=bank.example");
+
+        Assert.Equal("spam", Evaluate(forged).Category);
+    }
 }
