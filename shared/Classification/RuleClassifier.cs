@@ -30,7 +30,7 @@ public static partial class RuleClassifier
     public static Classification Classify(InboundMessage message, IReadOnlyCollection<string> vips)
     {
         var subject = message.Subject.ToLowerInvariant();
-        var text = message.Text.ToLowerInvariant();
+        var text = message.Latest.ToLowerInvariant();
         var scores = IntentKeywords
             .Select(rule => (rule.Intent, Score: rule.Keywords.Sum(k => (Contains(subject, k) ? 2 : 0) + (Contains(text, k) ? 1 : 0))))
             .ToList();

@@ -45,7 +45,7 @@ public static partial class Drafter
 
     public static Outline Outline(InboundMessage message, string owner)
     {
-        var sentences = Sentence().Matches(message.Text).Select(m => m.Value.Trim()).Where(s => s.Length > 12).Take(3);
+        var sentences = Sentence().Matches(message.Latest).Select(m => m.Value.Trim()).Where(s => s.Length > 12).Take(3);
         return new Outline(owner, [$"Subject: {message.Subject}", .. sentences.Select(s => "They wrote: " + s)]);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace Sift.Mail;
 
@@ -26,6 +27,19 @@ public sealed record InboundMessage
 
     /// <summary>The readable text of the message (text/plain, or HTML reduced to text).</summary>
     public required string Text { get; init; }
+
+    /// <summary>
+    /// What the sender wrote in this message: the text without the quoted history and the signature (see <see cref="ReplyText"/>).
+    /// Null for messages stored before it was computed; read <see cref="Latest"/>.
+    /// </summary>
+    public string? NewText { get; init; }
+
+    /// <summary>The new text, or the whole text when the new text is unknown.</summary>
+    [JsonIgnore]
+    public string Latest => string.IsNullOrEmpty(NewText) ? Text : NewText;
+
+    /// <summary>A guess of the language of the new text (ISO 639-1), or null when none stands out.</summary>
+    public string? Language { get; init; }
 
     /// <summary>True when the message had HTML and no text/plain part (the text was derived from the HTML).</summary>
     public bool HtmlOnly { get; init; }
@@ -64,6 +78,7 @@ public sealed record InboundMessage
             References = [.. References.Select(Strip)],
             ThreadId = Strip(ThreadId),
             Text = Strip(Text),
+            NewText = NewText is null ? null : Strip(NewText),
             Headers = Headers.ToImmutableDictionary(h => Strip(h.Key), h => Strip(h.Value)),
             Attachments = [.. Attachments.Select(a => a with { Name = Strip(a.Name), ContentType = Strip(a.ContentType) })],
         };

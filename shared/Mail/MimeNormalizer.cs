@@ -1,14 +1,11 @@
 using System.Collections.Immutable;
-using System.Net;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.RegularExpressions;
 using MimeKit;
 
 namespace Sift.Mail;
 
 /// <summary>Turns raw RFC 822 bytes into an <see cref="InboundMessage"/> with MimeKit.</summary>
-public static partial class MimeNormalizer
+public static class MimeNormalizer
 {
     /// <summary>Parses a raw message. Returns the problems found instead of throwing, so callers can answer 400.</summary>
     public static MailParseResult Parse(ReadOnlyMemory<byte> raw, DateTimeOffset receivedAt)
@@ -55,6 +52,7 @@ public static partial class MimeNormalizer
         var references = message.References.Select(NormalizeMessageId).OfType<string>().ToImmutableArray();
         var inReplyTo = NormalizeMessageId(message.InReplyTo);
         var text = message.TextBody ?? HtmlToText(message.HtmlBody) ?? string.Empty;
+        var (newText, language) = AnalyzeText(message.TextBody, message.HtmlBody);
         var attachments = message.Attachments
             .Select(a => new AttachmentInfo(
                 a.ContentDisposition?.FileName ?? a.ContentType.Name ?? "attachment",
@@ -78,6 +76,8 @@ public static partial class MimeNormalizer
             References = references,
             ThreadId = references.FirstOrDefault() ?? inReplyTo ?? messageId,
             Text = text.Trim(),
+            NewText = newText,
+            Language = language,
             HtmlOnly = message.TextBody is null && message.HtmlBody is not null,
             ContentType = message.Body?.ContentType.MimeType.ToLowerInvariant() ?? "text/plain",
             Headers = headers,
@@ -101,27 +101,18 @@ public static partial class MimeNormalizer
     public static string SyntheticMessageId(ReadOnlySpan<byte> content) =>
         $"{Convert.ToHexStringLower(SHA256.HashData(content))[..32]}@sift.invalid";
 
-    internal static string? HtmlToText(string? html)
+    /// <summary>HTML reduced to readable text (see <see cref="HtmlText"/>); null for null.</summary>
+    public static string? HtmlToText(string? html) => html is null ? null : HtmlText.ToText(html);
+
+    /// <summary>
+    /// The new text of a message (quoted history and signature removed; from the plain-text part when there is one, else
+    /// from the HTML without its marked-up quotes) and the guess of its language.
+    /// </summary>
+    public static (string NewText, string? Language) AnalyzeText(string? plain, string? html)
     {
-        if (html is null)
-        {
-            return null;
-        }
-
-        var withoutHidden = HiddenElements().Replace(html, " ");
-        var withBreaks = BlockBreaks().Replace(withoutHidden, "\n");
-        var text = WebUtility.HtmlDecode(Tags().Replace(withBreaks, string.Empty));
-        var sb = new StringBuilder(text.Length);
-        foreach (var line in text.Split('\n'))
-        {
-            var trimmed = Spaces().Replace(line, " ").Trim();
-            if (trimmed.Length > 0)
-            {
-                sb.AppendLine(trimmed);
-            }
-        }
-
-        return sb.ToString();
+        var source = plain ?? (html is null ? string.Empty : HtmlText.ToText(html, withoutQuotes: true));
+        var newText = ReplyText.Split(source).NewText;
+        return (newText, LanguageGuess.Guess(newText));
     }
 
     private static long DecodedSize(MimeEntity entity)
@@ -138,17 +129,9 @@ public static partial class MimeNormalizer
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
-    [GeneratedRegex(@"<(script|style|head)\b[^>]*>.*?</\1\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
-    private static partial Regex HiddenElements();
 
-    [GeneratedRegex(@"<(br|/p|/div|/li|/tr|/h[1-6])\b[^>]*>", RegexOptions.IgnoreCase)]
-    private static partial Regex BlockBreaks();
 
-    [GeneratedRegex("<[^>]+>")]
-    private static partial Regex Tags();
 
-    [GeneratedRegex(@"[ \t\r\f\v]+")]
-    private static partial Regex Spaces();
 }
 
 /// <summary>A parsed message, or the field that was wrong and why.</summary>

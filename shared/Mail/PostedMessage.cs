@@ -62,6 +62,7 @@ public sealed record PostedMessage
         }
 
         var text = !string.IsNullOrWhiteSpace(Text) ? Text : MimeNormalizer.HtmlToText(Html) ?? string.Empty;
+        var (newText, language) = MimeNormalizer.AnalyzeText(string.IsNullOrWhiteSpace(Text) ? null : Text, Html);
         var messageId = MimeNormalizer.NormalizeMessageId(MessageId) ?? SyntheticId(from.Address, Subject!, text);
         var references = (References ?? []).Select(MimeNormalizer.NormalizeMessageId).OfType<string>().ToImmutableArray();
         var inReplyTo = MimeNormalizer.NormalizeMessageId(InReplyTo);
@@ -77,6 +78,9 @@ public sealed record PostedMessage
             References = references,
             ThreadId = references.FirstOrDefault() ?? inReplyTo ?? messageId,
             Text = text.Trim(),
+            NewText = newText,
+            Language = language,
+            HtmlOnly = string.IsNullOrWhiteSpace(Text),
             Headers = (Headers ?? new Dictionary<string, string>()).ToImmutableDictionary(h => h.Key.ToLowerInvariant(), h => h.Value),
         };
     }
