@@ -36,6 +36,7 @@ builder.AddSiftWorkers();
 var app = builder.Build();
 app.MapSiftDefaults();
 app.MapMessagesApi();
+app.MapIngestApi();
 
 return await command.RunAsync(app);
 

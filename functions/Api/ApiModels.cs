@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sift.Ingestion;
 using Sift.Mail;
 using Sift.Policy;
 
@@ -107,6 +108,9 @@ public sealed record MessageDetail(
     DraftView? Draft,
     IReadOnlyList<AuditView> Audit);
 
+/// <summary>Ingest jobs in one state, newest first.</summary>
+public sealed record IngestJobList(IReadOnlyList<IngestJobSummary> Items);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(IngestResponse))]
 [JsonSerializable(typeof(DecisionRequest))]
@@ -116,4 +120,5 @@ public sealed record MessageDetail(
 [JsonSerializable(typeof(PostedMessage))]
 [JsonSerializable(typeof(List<RuleMatch>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(IngestJobList))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

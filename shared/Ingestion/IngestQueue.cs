@@ -97,7 +97,7 @@ public sealed class IngestJobs(SiftDatabase database, IngestSignal signal, TimeP
         var parameters = new { Now = now, Until = now + lease, Max = max, Queued = IngestJobState.Queued };
         await using var connection = await database.OpenAsync(cancellationToken);
         var skipLocked = database.Engine == DatabaseEngine.Postgres ? "FOR UPDATE SKIP LOCKED" : string.Empty;
-        var jobs = await database.WriteAsync(connection, transaction => connection.QueryAsync<IngestJob>(new CommandDefinition(
+        var rows = await database.WriteAsync(connection, transaction => connection.QueryAsync<JobRow>(new CommandDefinition(
             $"""
             UPDATE ingest_jobs SET next_run_at = @Until, attempt = attempt + 1, updated_at = @Now
             WHERE id IN (SELECT id FROM ingest_jobs WHERE state = @Queued AND next_run_at <= @Now ORDER BY next_run_at LIMIT @Max {skipLocked})
@@ -106,7 +106,7 @@ public sealed class IngestJobs(SiftDatabase database, IngestSignal signal, TimeP
             parameters,
             transaction,
             cancellationToken: cancellationToken)), cancellationToken);
-        return jobs.AsList();
+        return [.. rows.Select(r => new IngestJob(r.Id, r.Source, r.Kind, r.Mailbox, r.Payload, (int)r.Attempt))];
     }
 
     public Task CompleteAsync(IngestJob job, CancellationToken cancellationToken) =>
@@ -161,7 +161,7 @@ public sealed class IngestJobs(SiftDatabase database, IngestSignal signal, TimeP
     public async Task<IReadOnlyList<IngestJobSummary>> ListAsync(string state, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<IngestJobSummary>(new CommandDefinition(
+        var rows = await connection.QueryAsync<JobRow>(new CommandDefinition(
             """
             SELECT id AS Id, source AS Source, kind AS Kind, mailbox AS Mailbox, state AS State, attempt AS Attempt,
                    last_error AS LastError, created_at AS CreatedAt, updated_at AS UpdatedAt
@@ -169,7 +169,31 @@ public sealed class IngestJobs(SiftDatabase database, IngestSignal signal, TimeP
             """,
             new { state, limit },
             cancellationToken: cancellationToken));
-        return rows.AsList();
+        return [.. rows.Select(r => new IngestJobSummary(r.Id, r.Source, r.Kind, r.Mailbox, r.State, (int)r.Attempt, r.LastError, r.CreatedAt, r.UpdatedAt))];
+    }
+
+    /// <summary>A row as Dapper reads it on both engines (SQLite returns text ids and 64-bit integers).</summary>
+    private sealed class JobRow
+    {
+        public Guid Id { get; init; }
+
+        public string Source { get; init; } = string.Empty;
+
+        public string Kind { get; init; } = string.Empty;
+
+        public string Mailbox { get; init; } = string.Empty;
+
+        public string Payload { get; init; } = string.Empty;
+
+        public string State { get; init; } = string.Empty;
+
+        public long Attempt { get; init; }
+
+        public string? LastError { get; init; }
+
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public DateTimeOffset UpdatedAt { get; init; }
     }
 
     /// <summary>Puts a dead job back in the queue.</summary>
