@@ -106,6 +106,17 @@ public static partial class Prefilter
             return Machine("spam", $"Exchange spam confidence level {level}");
         }
 
+        // Exchange Online Protection's verdict: SFV:SPM (spam), SFV:BLK (blocked sender), SCL 5 and above.
+        if (message.Header("x-forefront-antispam-report") is { } eop && EopVerdict().Match(eop) is { Success: true } verdict)
+        {
+            return Machine("spam", $"X-Forefront-Antispam-Report {verdict.Value.Trim(';', ' ')} (Exchange Online Protection)");
+        }
+
+        if (message.Header("x-spam-status") is { } status && status.TrimStart().StartsWith("yes", StringComparison.OrdinalIgnoreCase))
+        {
+            return Machine("spam", "X-Spam-Status: Yes from an upstream filter");
+        }
+
         if (SpamSignals.Evaluate(message) is { IsSpam: true } spam)
         {
             return Machine("spam", $"spam signals scored {spam.Points:0.#} (threshold {SpamSignals.Threshold:0.#}): {string.Join("; ", spam.Signals)}");
@@ -120,6 +131,9 @@ public static partial class Prefilter
     }
 
     private static FilterVerdict Machine(string category, string reason) => new(true, category, reason);
+
+    [GeneratedRegex(@"(\bSFV:(SPM|BLK)\b|\bSCL:([5-9])\b)", RegexOptions.IgnoreCase)]
+    private static partial Regex EopVerdict();
 
     [GeneratedRegex(@"^(mailer-?daemon|post_?master|post-master|mail-?delivery-?(system|subsystem)?)$", RegexOptions.IgnoreCase)]
     private static partial Regex MailerDaemon();

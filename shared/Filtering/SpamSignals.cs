@@ -31,7 +31,7 @@ public static partial class SpamSignals
         {
             foreach (Match m in AuthFailure().Matches(auth))
             {
-                Add(m.Groups[1].Value.Equals("dmarc", StringComparison.OrdinalIgnoreCase) ? 4 : 2, $"{m.Groups[1].Value.ToLowerInvariant()}={m.Groups[2].Value.ToLowerInvariant()}");
+                Add(m.Groups[1].Value.ToLowerInvariant() is "dmarc" or "compauth" ? 4 : 2, $"{m.Groups[1].Value.ToLowerInvariant()}={m.Groups[2].Value.ToLowerInvariant()}");
             }
         }
 
@@ -107,7 +107,7 @@ public static partial class SpamSignals
         return new Score(points, signals);
     }
 
-    [GeneratedRegex(@"\b(spf|dkim|dmarc)\s*=\s*(fail|softfail|permerror)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(spf|dkim|dmarc|compauth)\s*=\s*(fail|softfail|permerror)\b", RegexOptions.IgnoreCase)]
     private static partial Regex AuthFailure();
 
     [GeneratedRegex(@"\b(free|guarantee[d]?|winner|won|cash|viagra|mortgage|refinance|lose weight|weight loss|earn \$|make money|income|debt|credit|casino|lottery|pills?|rates?|cheap|save (up to|\d+%)|limited time|act now|urgent reply|business proposal|investment opportunity|100%)\b", RegexOptions.IgnoreCase)]

@@ -319,4 +319,24 @@ public sealed class PrefilterTests
 
         Assert.Equal("spam", Evaluate(forged).Category);
     }
+
+    [Theory]
+    [InlineData("X-Forefront-Antispam-Report", "CIP:203.0.113.9;CTRY:;LANG:en;SCL:5;SRV:;IPV:NLI;SFV:SPM;H:mx.example;PTR:;CAT:SPM;SFS:;DIR:INB;")]
+    [InlineData("X-Forefront-Antispam-Report", "CIP:203.0.113.9;SCL:1;SFV:BLK;DIR:INB;")]
+    [InlineData("X-Spam-Status", "Yes, score=7.3 required=5.0 tests=BAYES_99")]
+    [InlineData("X-Spam-Flag", "YES")]
+    [InlineData("X-MS-Exchange-Organization-SCL", "6")]
+    public void Upstream_spam_verdicts_are_honoured(string header, string value)
+    {
+        Assert.Equal("spam", Evaluate(TestMail.Message().WithHeader(header, value)).Category);
+    }
+
+    [Theory]
+    [InlineData("X-Forefront-Antispam-Report", "CIP:203.0.113.9;CTRY:;LANG:en;SCL:1;SRV:;IPV:NLI;SFV:NSPM;DIR:INB;")]
+    [InlineData("X-Spam-Status", "No, score=0.1 required=5.0")]
+    [InlineData("X-MS-Exchange-Organization-SCL", "-1")]
+    public void Upstream_clean_verdicts_pass(string header, string value)
+    {
+        Assert.Equal(FilterVerdict.Human, Evaluate(TestMail.Message().WithHeader(header, value)));
+    }
 }
