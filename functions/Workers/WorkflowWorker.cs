@@ -36,10 +36,10 @@ internal sealed partial class WorkflowWorker(
             {
                 running.RemoveWhere(t => t.IsCompleted);
                 var started = 0;
-                while (dispatch.Dispatched.TryRead(out var messageId))
+                while (dispatch.Dispatched.TryRead(out var dispatched))
                 {
                     // The intake took the slot and inserted the instance leased to this worker with the first token.
-                    running.Add(Run(new WorkflowClaim { MessageId = messageId, LeaseToken = 1, Attempt = 0 }, slots, stoppingToken));
+                    running.Add(Run(new WorkflowClaim { MessageId = dispatched.Id, LeaseToken = 1, Attempt = 0 }, slots, stoppingToken, dispatched));
                     started++;
                 }
 
@@ -71,12 +71,12 @@ internal sealed partial class WorkflowWorker(
         }
     }
 
-    private Task Run(WorkflowClaim claim, SemaphoreSlim? slot, CancellationToken stoppingToken) => Task.Run(
+    private Task Run(WorkflowClaim claim, SemaphoreSlim? slot, CancellationToken stoppingToken, DispatchedMessage? dispatched = null) => Task.Run(
         async () =>
         {
             try
             {
-                await runner.RunAsync(claim, stoppingToken);
+                await runner.RunAsync(claim, stoppingToken, dispatched);
             }
             finally
             {

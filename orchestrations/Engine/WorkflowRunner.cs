@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sift.Mail;
+using Sift.Queue;
 using Sift.Storage;
 using Sift.Telemetry;
 using Sift.Templates;
@@ -65,7 +66,11 @@ internal sealed partial class WorkflowRunner(
         }
     }
 
-    internal async Task RunAsync(WorkflowClaim claim, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one episode of a claimed instance. <paramref name="dispatched"/> is a message this process just ingested and
+    /// inserted leased to this worker: a new instance has no history, so nothing needs loading.
+    /// </summary>
+    internal async Task RunAsync(WorkflowClaim claim, CancellationToken cancellationToken, DispatchedMessage? dispatched = null)
     {
         var started = Stopwatch.GetTimestamp();
         using var activity = SiftTelemetry.Source.StartActivity("workflow triage");
@@ -74,32 +79,42 @@ internal sealed partial class WorkflowRunner(
         activity?.SetTag("sift.worker", WorkerId);
         try
         {
-            var history = await store.LoadAsync(claim.MessageId, cancellationToken);
-            if (history is null)
+            WorkflowHistory history;
+            InboundMessage message;
+            if (dispatched is not null && claim.LeaseToken == 1)
             {
-                LogMissing(logger, claim.MessageId);
-                return;
+                history = WorkflowHistory.New(dispatched.Mailbox);
+                message = dispatched.Message;
+            }
+            else
+            {
+                var loaded = await store.LoadAsync(claim.MessageId, cancellationToken);
+                if (loaded is null)
+                {
+                    LogMissing(logger, claim.MessageId);
+                    return;
+                }
+
+                history = loaded;
+                if (claim.Attempt >= _options.MaxAttempts)
+                {
+                    await DeadLetterAsync(claim, $"gave up after {claim.Attempt} attempts: the worker running it stopped each time");
+                    return;
+                }
+
+                try
+                {
+                    message = JsonSerializer.Deserialize(history.Content, MailJsonContext.Default.InboundMessage)!;
+                }
+                catch (JsonException ex)
+                {
+                    // No retry can read it either (e.g. a release changed the stored shape): a dead letter says so at once.
+                    await DeadLetterAsync(claim, $"the stored message cannot be read: {ex.Message}");
+                    return;
+                }
             }
 
             activity?.SetTag(SiftTelemetry.MailboxTag, history.Mailbox);
-            if (claim.Attempt >= _options.MaxAttempts)
-            {
-                await DeadLetterAsync(claim, $"gave up after {claim.Attempt} attempts: the worker running it stopped each time");
-                return;
-            }
-
-            InboundMessage message;
-            try
-            {
-                message = JsonSerializer.Deserialize(history.Content, MailJsonContext.Default.InboundMessage)!;
-            }
-            catch (JsonException ex)
-            {
-                // No retry can read it either (e.g. a release changed the stored shape): a dead letter says so at once.
-                await DeadLetterAsync(claim, $"the stored message cannot be read: {ex.Message}");
-                return;
-            }
-
             var ctx = new WorkflowContext(store, claim, history, message, time, _options, WorkerId);
             using var episode = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var heartbeat = HeartbeatAsync(claim, episode);

@@ -257,7 +257,14 @@ internal sealed record WorkflowHistory(
     string Content,
     IReadOnlyDictionary<string, string> Steps,
     IReadOnlyDictionary<string, string> Events,
-    IReadOnlyDictionary<string, SideEffectRecord> SideEffects);
+    IReadOnlyDictionary<string, SideEffectRecord> SideEffects)
+{
+    private static readonly Dictionary<string, string> NoEntries = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, SideEffectRecord> NoEffects = new(StringComparer.Ordinal);
+
+    /// <summary>The history of an instance that has not run yet.</summary>
+    public static WorkflowHistory New(string mailbox) => new(mailbox, string.Empty, NoEntries, NoEntries, NoEffects);
+}
 
 internal enum TransitionKind
 {

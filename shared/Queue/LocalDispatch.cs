@@ -1,6 +1,13 @@
 using System.Threading.Channels;
+using Sift.Mail;
 
 namespace Sift.Queue;
+
+/// <summary>
+/// A message handed to this process's worker by the intake, with what the worker would otherwise read back from the
+/// database: a new instance has no steps, events or side effects yet, so the worker starts it without loading anything.
+/// </summary>
+public sealed record DispatchedMessage(Guid Id, string Mailbox, InboundMessage Message);
 
 /// <summary>
 /// Hands a message ingested in this process straight to this process's worker. Its workflow row is inserted already
@@ -10,10 +17,10 @@ namespace Sift.Queue;
 /// </summary>
 public sealed class LocalDispatch(WorkSignal signal)
 {
-    private readonly Channel<Guid> _dispatched = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<DispatchedMessage> _dispatched = Channel.CreateUnbounded<DispatchedMessage>(new UnboundedChannelOptions { SingleReader = true });
     private volatile Attachment? _worker;
 
-    public ChannelReader<Guid> Dispatched => _dispatched.Reader;
+    public ChannelReader<DispatchedMessage> Dispatched => _dispatched.Reader;
 
     /// <summary>Called by the worker of this process when it starts: its identity, its lease and its slots.</summary>
     public void Attach(string owner, TimeSpan lease, SemaphoreSlim slots) => _worker = new Attachment(owner, lease, slots);
@@ -25,10 +32,10 @@ public sealed class LocalDispatch(WorkSignal signal)
         _worker is { } worker && worker.Slots.Wait(0) ? new DispatchTicket(worker.Owner, worker.Lease, worker.Slots) : null;
 
     /// <summary>Gives the reserved slot and the inserted instance to the worker.</summary>
-    public void Dispatch(DispatchTicket ticket, Guid messageId)
+    public void Dispatch(DispatchTicket ticket, DispatchedMessage message)
     {
         ticket.Consume();
-        _dispatched.Writer.TryWrite(messageId);
+        _dispatched.Writer.TryWrite(message);
         signal.Notify();
     }
 

@@ -46,7 +46,7 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
                 }
                 else
                 {
-                    dispatch.Dispatch(ticket, result.Id);
+                    dispatch.Dispatch(ticket, new DispatchedMessage(result.Id, mailbox, message));
                 }
 
                 return result;

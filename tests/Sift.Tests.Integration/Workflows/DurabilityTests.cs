@@ -245,7 +245,7 @@ public sealed class DurabilityTests
         var id = await host.IngestAsync(TestMail.Raw("orphan-1@initech.example"));
         dispatch.Detach();
         Assert.True(dispatch.Dispatched.TryRead(out var dispatched));
-        Assert.Equal(id, dispatched);
+        Assert.Equal(id, dispatched!.Id);
         Assert.Equal("running", (await host.GetAsync(id)).Workflow.State);
         Assert.Equal(0, await host.RunWorkflowsAsync());
 
