@@ -17,7 +17,7 @@ internal static class EvalCommand
             return 2;
         }
 
-        var data = "../shared/data";
+        var data = DefaultDataFolder();
         var verbose = false;
         for (var i = 1; i < args.Length; i++)
         {
@@ -36,9 +36,9 @@ internal static class EvalCommand
             }
         }
 
-        if (!Directory.Exists(data))
+        if (data is null || !Directory.Exists(data))
         {
-            await error.WriteLineAsync($"No evaluation data at '{Path.GetFullPath(data)}': pass --data DIR (the folder holding bounces-autoreplies-sisimai, autoreplies-helpdesk-fixtures and spam-ham-spamassassin).");
+            await error.WriteLineAsync($"No evaluation data at '{(data is null ? "../shared/data beside the repository" : Path.GetFullPath(data))}': pass --data DIR (the folder holding bounces-autoreplies-sisimai, autoreplies-helpdesk-fixtures and spam-ham-spamassassin).");
             return 2;
         }
 
@@ -61,5 +61,19 @@ internal static class EvalCommand
         }
 
         return 0;
+    }
+
+    /// <summary>The <c>shared/data</c> folder beside the repository (found from the working directory up to the folder holding Sift.sln).</summary>
+    private static string? DefaultDataFolder()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Sift.sln")))
+            {
+                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
+            }
+        }
+
+        return Directory.Exists("../shared/data") ? "../shared/data" : null;
     }
 }
