@@ -29,11 +29,17 @@ public static class GraphIngestionExtensions
             .BindConfiguration(GraphOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => !o.Enabled || o.NotificationUrl is not null, "Sift:Graph:NotificationUrl is required when Graph ingestion is configured.")
+            .Validate(o => !o.Enabled || !string.IsNullOrEmpty(o.ClientSecret) || !string.IsNullOrEmpty(o.CertificatePath), "Sift:Graph:ClientSecret or Sift:Graph:CertificatePath is required when Graph ingestion is configured.")
             .Validate(o => o.RenewBefore < o.SubscriptionLifetime, "Sift:Graph:RenewBefore must be shorter than SubscriptionLifetime.")
             .ValidateOnStart();
-        builder.Services.AddSingleton<IAuthenticationProvider>(sp => new AzureIdentityAuthenticationProvider(
-            Credential(sp.GetRequiredService<IOptions<GraphOptions>>().Value),
-            scopes: ["https://graph.microsoft.com/.default"]));
+        builder.Services.AddSingleton<IAuthenticationProvider>(sp =>
+        {
+            // Unconfigured, nothing calls Graph: the handler exists (the ingest runner lists every source) but idles.
+            var graph = sp.GetRequiredService<IOptions<GraphOptions>>().Value;
+            return graph.Enabled
+                ? new AzureIdentityAuthenticationProvider(Credential(graph), scopes: ["https://graph.microsoft.com/.default"])
+                : new AnonymousAuthenticationProvider();
+        });
         builder.Services.AddSingleton<GraphMail>();
         builder.Services.AddSingleton<GraphSubscriptionStore>();
         builder.Services.AddSingleton<GraphSubscriptionManager>();
