@@ -173,26 +173,30 @@ public sealed partial class GraphSubscriptionManager(
     {
         var resource = ResourceFor(mailbox);
         var clientState = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
-        var request = new Subscription
+        var notificationUrl = Options.NotificationUrl?.ToString() ?? throw new InvalidOperationException("Sift:Graph:NotificationUrl is not set.");
+        var expires = time.GetUtcNow() + Options.SubscriptionLifetime;
+
+        // A new model per request: the SDK's backing store sends only changed values, so a model sent once posts as {} the second time.
+        Subscription Request() => new()
         {
             ChangeType = "created",
             Resource = resource,
-            NotificationUrl = Options.NotificationUrl?.ToString() ?? throw new InvalidOperationException("Sift:Graph:NotificationUrl is not set."),
+            NotificationUrl = notificationUrl,
             LifecycleNotificationUrl = Options.LifecycleNotificationUrl?.ToString(),
-            ExpirationDateTime = time.GetUtcNow() + Options.SubscriptionLifetime,
+            ExpirationDateTime = expires,
             ClientState = clientState,
         };
 
         Subscription? created;
         try
         {
-            created = await graph.Client.Subscriptions.PostAsync(request, cancellationToken: cancellationToken);
+            created = await graph.Client.Subscriptions.PostAsync(Request(), cancellationToken: cancellationToken);
         }
         catch (ApiException ex) when (ex.ResponseStatusCode == (int)HttpStatusCode.Conflict)
         {
-            var removed = await DeleteConflictingAsync(resource, request.NotificationUrl, cancellationToken);
+            var removed = await DeleteConflictingAsync(resource, notificationUrl, cancellationToken);
             LogConflict(logger, mailbox, removed);
-            created = await graph.Client.Subscriptions.PostAsync(request, cancellationToken: cancellationToken);
+            created = await graph.Client.Subscriptions.PostAsync(Request(), cancellationToken: cancellationToken);
         }
 
         var subscription = new GraphSubscription(
@@ -200,7 +204,7 @@ public sealed partial class GraphSubscriptionManager(
             mailbox,
             resource,
             GraphSubscriptionStore.Hash(clientState),
-            created.ExpirationDateTime ?? request.ExpirationDateTime.Value);
+            created.ExpirationDateTime ?? expires);
         await store.SaveAsync(subscription, cancellationToken);
         LogCreated(logger, mailbox, subscription.Id, subscription.ExpiresAt);
         return subscription;

@@ -43,6 +43,10 @@ public sealed class FakeGraphServer : IAsyncDisposable
     public IEnumerable<RecordedRequest> Seen(string method, string pathContains) =>
         Requests.Where(r => r.Method == method && r.Path.Contains(pathContains, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The delta query's requests, in order.</summary>
+    public IReadOnlyList<RecordedRequest> DeltaRequests =>
+        [.. Requests.Where(r => r.Method == "GET" && r.Path.EndsWith("/messages/delta", StringComparison.Ordinal))];
+
     /// <summary>The fetches of one message (not of its attachments).</summary>
     public IReadOnlyList<RecordedRequest> Fetches(string messageId) =>
         [.. Requests.Where(r => r.Method == "GET" && r.Path.EndsWith($"/messages/{messageId}", StringComparison.Ordinal))];

@@ -102,6 +102,7 @@ public sealed class GraphSubscriptionTests
         Assert.Single(graph.Seen("DELETE", "/v1.0/subscriptions/stray"));
         Assert.Empty(graph.Seen("DELETE", "/v1.0/subscriptions/someone-else"));
         Assert.Equal(2, graph.Seen("POST", "/v1.0/subscriptions").Count());
+        Assert.All(graph.Seen("POST", "/v1.0/subscriptions"), r => Assert.Contains("\"clientState\"", r.Body, StringComparison.Ordinal));
         Assert.Equal([id, "someone-else"], graph.Subscriptions.Keys.Order(StringComparer.Ordinal).OrderBy(k => k != id));
 
         // Its own clientState authenticates notifications.
@@ -147,7 +148,7 @@ public sealed class GraphSubscriptionTests
         var replacement = await host.Services.GetRequiredService<GraphSubscriptionStore>().FindByMailboxAsync(GraphTestHost.Mailbox, CancellationToken.None);
         Assert.NotEqual(id, replacement!.Id);
         Assert.Equal(2, graph.Seen("POST", "/v1.0/subscriptions").Count());
-        Assert.NotEmpty(graph.Seen("GET", "/messages/delta"));
+        Assert.Equal(2, graph.DeltaRequests.Count);
         Assert.Equal(3, await GraphTestHost.CountAsync(host, "messages"));
     }
 
@@ -168,7 +169,7 @@ public sealed class GraphSubscriptionTests
 
         await host.RunIngestJobsAsync();
 
-        var rounds = graph.Seen("GET", "/messages/delta").ToList();
+        var rounds = graph.DeltaRequests;
         Assert.Equal(2, rounds.Count);
         var first = Uri.UnescapeDataString(rounds[0].Query);
         Assert.Contains("changeType=created", first, StringComparison.Ordinal);
@@ -188,7 +189,7 @@ public sealed class GraphSubscriptionTests
         }
 
         await host.RunIngestJobsAsync();
-        Assert.Contains("$deltatoken=LztZ", graph.Seen("GET", "/messages/delta").Last().Query, StringComparison.Ordinal);
+        Assert.Contains("$deltatoken=LztZ", graph.DeltaRequests[^1].Query, StringComparison.Ordinal);
         Assert.EndsWith("$deltatoken=second-round", await host.Services.GetRequiredService<IngestCursors>().GetAsync("graph", GraphTestHost.Mailbox, CancellationToken.None), StringComparison.Ordinal);
         Assert.Equal(3, await GraphTestHost.CountAsync(host, "messages"));
     }
