@@ -193,4 +193,28 @@ public sealed class GraphSubscriptionTests
         Assert.EndsWith("$deltatoken=second-round", await host.Services.GetRequiredService<IngestCursors>().GetAsync("graph", GraphTestHost.Mailbox, CancellationToken.None), StringComparison.Ordinal);
         Assert.Equal(3, await GraphTestHost.CountAsync(host, "messages"));
     }
+
+    [Fact]
+    public async Task In_the_worker_role_the_service_subscribes_at_start_and_catches_up_with_delta_on_its_own()
+    {
+        await using var graph = await FakeGraphServer.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = GraphTestHost.Create(database, graph, new Dictionary<string, string?>
+        {
+            ["Sift:Roles"] = "api,worker",
+            ["Sift:Graph:DeltaInterval"] = "00:00:05",
+        });
+        host.CreateClient().Dispose(); // starts the host and its background services
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await GraphTestHost.CountAsync(host, "messages") < 3 && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(3, await GraphTestHost.CountAsync(host, "messages"));
+        Assert.Single(graph.Seen("POST", "/v1.0/subscriptions"));
+        Assert.NotNull(await host.Services.GetRequiredService<GraphSubscriptionStore>().FindByMailboxAsync(GraphTestHost.Mailbox, CancellationToken.None));
+        Assert.NotNull(await host.Services.GetRequiredService<IngestCursors>().GetAsync("graph", GraphTestHost.Mailbox, CancellationToken.None));
+    }
 }
