@@ -119,9 +119,10 @@ public sealed class GraphMail : IDisposable
             var delay = RetryAfter(ex) ?? TimeSpan.FromSeconds(30);
             throw new IngestRetryException($"Graph answered {ex.ResponseStatusCode} to {what}; retry after {delay.TotalSeconds:0} s.", delay, ex);
         }
-        catch (ApiException ex) when (ex.ResponseStatusCode == (int)HttpStatusCode.NotFound)
+        catch (ApiException ex) when (ex.ResponseStatusCode is (int)HttpStatusCode.NotFound or (int)HttpStatusCode.Gone)
         {
-            throw new IngestPermanentException($"Graph answered 404 to {what}: it no longer exists.", ex);
+            // 404: the message was deleted (or moved, which changes its id); 410: an expired delta link.
+            throw new IngestPermanentException($"Graph answered {ex.ResponseStatusCode} to {what}: it no longer exists.", ex);
         }
     }
 

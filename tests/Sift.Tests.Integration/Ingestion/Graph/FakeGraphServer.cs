@@ -140,6 +140,11 @@ public sealed class FakeGraphServer : IAsyncDisposable
 
     private IResult Delta(HttpRequest request)
     {
+        if (request.Query["$deltatoken"] == "expired")
+        {
+            return Error(410, "error-sync-state-not-found.json");
+        }
+
         var page = request.Query.ContainsKey("$skiptoken") ? "delta-page-2.json" : request.Query.ContainsKey("$deltatoken") ? "delta-empty.json" : "delta-page-1.json";
         return Json(200, Fixture(page).Replace("{baseUrl}", BaseUrl, StringComparison.Ordinal));
     }

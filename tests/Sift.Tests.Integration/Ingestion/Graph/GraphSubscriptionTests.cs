@@ -217,4 +217,30 @@ public sealed class GraphSubscriptionTests
         Assert.NotNull(await host.Services.GetRequiredService<GraphSubscriptionStore>().FindByMailboxAsync(GraphTestHost.Mailbox, CancellationToken.None));
         Assert.NotNull(await host.Services.GetRequiredService<IngestCursors>().GetAsync("graph", GraphTestHost.Mailbox, CancellationToken.None));
     }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task An_expired_delta_link_is_dropped_and_a_new_round_starts(string engine)
+    {
+        await using var graph = await FakeGraphServer.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = GraphTestHost.Create(database, graph);
+        var (id, clientState) = await GraphTestHost.SubscribeAsync(host, graph);
+        var cursors = host.Services.GetRequiredService<IngestCursors>();
+        await cursors.SetAsync("graph", GraphTestHost.Mailbox, $"{graph.BaseUrl}/users/support%40contoso.example/mailFolders/inbox/messages/delta?$deltatoken=expired", CancellationToken.None);
+
+        using (var response = await GraphTestHost.PostAsync(host, GraphTestHost.Lifecycle(id, clientState, "missed"), "/webhooks/graph/lifecycle"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        await host.RunIngestJobsAsync();
+
+        Assert.Equal(3, graph.DeltaRequests.Count);
+        Assert.Contains("changeType=created", graph.DeltaRequests[1].Query, StringComparison.Ordinal);
+        Assert.Equal(3, await GraphTestHost.CountAsync(host, "messages"));
+        Assert.Contains("$deltatoken=LztZ", await cursors.GetAsync("graph", GraphTestHost.Mailbox, CancellationToken.None), StringComparison.Ordinal);
+        Assert.Equal(1, await GraphTestHost.CountJobsAsync(host, Sift.Ingestion.IngestJobState.Done, "lifecycle"));
+    }
 }
