@@ -111,15 +111,15 @@ internal sealed class GmailAccessTokens(IOptions<GmailOptions> options)
     /// <summary>Reading bodies needs gmail.readonly (gmail.metadata has no bodies and no search).</summary>
     public const string Scope = "https://www.googleapis.com/auth/gmail.readonly";
 
-    private readonly ConcurrentDictionary<string, Lazy<ICredential>> _credentials = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<GoogleCredential>> _credentials = new(StringComparer.OrdinalIgnoreCase);
 
     public async Task<string> GetAsync(string mailbox, CancellationToken cancellationToken)
     {
-        var credential = _credentials.GetOrAdd(mailbox, m => new Lazy<ICredential>(() => Create(m), LazyThreadSafetyMode.PublicationOnly));
+        var credential = _credentials.GetOrAdd(mailbox, m => new Lazy<GoogleCredential>(() => Create(m), LazyThreadSafetyMode.PublicationOnly));
         return await credential.Value.UnderlyingCredential.GetAccessTokenForRequestAsync(cancellationToken: cancellationToken);
     }
 
-    private ICredential Create(string mailbox)
+    private GoogleCredential Create(string mailbox)
     {
         var file = options.Value.CredentialsFile;
         if (string.IsNullOrWhiteSpace(file))

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Sift.Ingestion.Gmail;
 
@@ -30,11 +29,13 @@ public static class GmailIngestionExtensions
         builder.Services.AddHttpClient<GoogleSigningKeys>();
         builder.Services.AddSingleton<PushTokenVerifier>();
         builder.Services.AddSingleton<GmailAccessTokens>();
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the documented way to replace the defaults' handler for one client.
         builder.Services.AddHttpClient<GmailApi>((sp, http) => http.BaseAddress = sp.GetRequiredService<IOptions<GmailOptions>>().Value.BaseUrl)
             .RemoveAllResilienceHandlers()
             .AddStandardResilienceHandler(resilience =>
                 // Statuses (429, 5xx) go back to the ingest queue, which honours Retry-After durably; only a lost connection retries here.
                 resilience.Retry.ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is HttpRequestException));
+#pragma warning restore EXTEXP0001
         builder.Services.AddSingleton<GmailWatch>();
         builder.Services.AddSingleton<IIngestHandler, GmailIngestHandler>();
         builder.Services.AddHostedService<GmailWatchService>();

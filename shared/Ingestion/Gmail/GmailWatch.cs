@@ -29,7 +29,7 @@ internal sealed partial class GmailWatch(GmailApi gmail, IngestCursors cursors, 
                 }
 
                 await cursors.SetAsync(GmailJobs.WatchSource, mailbox, watch.Expiration.ToString(CultureInfo.InvariantCulture), cancellationToken);
-                LogRenewed(logger, mailbox, DateTimeOffset.FromUnixTimeMilliseconds(watch.Expiration));
+                LogRenewed(logger, mailbox, watch.Expiration);
                 renewed++;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -41,8 +41,8 @@ internal sealed partial class GmailWatch(GmailApi gmail, IngestCursors cursors, 
         return renewed;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Gmail watch for {Mailbox} renewed until {Expiration:O}")]
-    private static partial void LogRenewed(ILogger logger, string mailbox, DateTimeOffset expiration);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gmail watch for {Mailbox} renewed until {ExpirationMs} (epoch ms)")]
+    private static partial void LogRenewed(ILogger logger, string mailbox, long expirationMs);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Gmail watch for {Mailbox} could not be renewed; trying again shortly")]
     private static partial void LogFailed(ILogger logger, Exception exception, string mailbox);
