@@ -34,7 +34,7 @@ internal sealed class PushTokenVerifier(GoogleSigningKeys keys, IOptions<GmailOp
         {
             jwt = _handler.ReadJsonWebToken(token);
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException)
         {
             return new("the Bearer token is not a JWT", Forbidden: false);
         }
@@ -142,7 +142,15 @@ internal sealed partial class GoogleSigningKeys(HttpClient http, IOptions<GmailO
                     _lastUnknownKeyFetch = now;
                 }
 
-                await FetchAsync(cancellationToken);
+                try
+                {
+                    await FetchAsync(cancellationToken);
+                }
+                catch (HttpRequestException ex) when (_keys is not null)
+                {
+                    // Google's endpoint hiccuped: the keys we have still verify the tokens they signed.
+                    LogFetchFailed(logger, ex);
+                }
             }
 
             return _keys?.GetSigningKeys() ?? [];
@@ -179,6 +187,9 @@ internal sealed partial class GoogleSigningKeys(HttpClient http, IOptions<GmailO
     }
 
     public void Dispose() => _lock.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Google's signing keys could not be fetched; the cached ones stay in use")]
+    private static partial void LogFetchFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fetched {Count} Google signing keys, cached for {Lifetime}")]
     private static partial void LogFetched(ILogger logger, int count, TimeSpan lifetime);
