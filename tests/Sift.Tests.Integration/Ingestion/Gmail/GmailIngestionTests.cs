@@ -46,10 +46,10 @@ public sealed class GmailIngestionTests
         Assert.Equal(1, await host.RunIngestJobsAsync());
 
         Assert.Equal(
-            ["GET /gmail/v1/users/support%40contoso.example/history?startHistoryId=1000&historyTypes=messageAdded&labelId=INBOX&maxResults=500",
-             "GET /gmail/v1/users/support%40contoso.example/history?startHistoryId=1000&historyTypes=messageAdded&labelId=INBOX&maxResults=500&pageToken=page-2",
-             "GET /gmail/v1/users/support%40contoso.example/messages/18c1a2b3c4d5e601?format=raw",
-             "GET /gmail/v1/users/support%40contoso.example/messages/18c1a2b3c4d5e602?format=raw"],
+            ["GET /gmail/v1/users/support@contoso.example/history?startHistoryId=1000&historyTypes=messageAdded&labelId=INBOX&maxResults=500",
+             "GET /gmail/v1/users/support@contoso.example/history?startHistoryId=1000&historyTypes=messageAdded&labelId=INBOX&maxResults=500&pageToken=page-2",
+             "GET /gmail/v1/users/support@contoso.example/messages/18c1a2b3c4d5e601?format=raw",
+             "GET /gmail/v1/users/support@contoso.example/messages/18c1a2b3c4d5e602?format=raw"],
             google.Requests.Where(r => r.StartsWith("GET", StringComparison.Ordinal)).ToArray());
         var assertion = Assert.Single(google.Assertions);
         Assert.Equal((Mailbox, GmailAccessTokens.Scope), (assertion["sub"]!.GetValue<string>(), assertion["scope"]!.GetValue<string>()));
@@ -155,8 +155,8 @@ public sealed class GmailIngestionTests
 
         Assert.Equal(1, await host.RunIngestJobsAsync());
 
-        Assert.Contains("GET /gmail/v1/users/support%40contoso.example/messages?labelIds=INBOX&q=newer_than%3A2d&maxResults=500", google.Requests);
-        Assert.Contains("GET /gmail/v1/users/support%40contoso.example/profile", google.Requests);
+        Assert.Contains("GET /gmail/v1/users/support@contoso.example/messages?labelIds=INBOX&q=newer_than%3A2d&maxResults=500", google.Requests);
+        Assert.Contains("GET /gmail/v1/users/support@contoso.example/profile", google.Requests);
         Assert.Equal(2, (await host.CreateClient().GetFromJsonAsync<MessagePage>("/api/messages"))!.Items.Count);
         Assert.Equal("2000", await CursorAsync(host));
         Assert.Equal(1, await CountJobsAsync(host, IngestJobState.Done));
