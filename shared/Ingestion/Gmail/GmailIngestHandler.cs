@@ -76,6 +76,12 @@ internal sealed partial class GmailIngestHandler(
             return;
         }
 
+        if (start >= job.HistoryId)
+        {
+            // An earlier job already read past the state this notification announced (Gmail sends one per change, often in bursts).
+            return;
+        }
+
         var ids = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         ulong latest;

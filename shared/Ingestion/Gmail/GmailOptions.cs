@@ -25,7 +25,7 @@ public sealed class GmailOptions
 
     /// <summary>
     /// The service account's JSON key, with domain-wide delegation for <see cref="GmailAccessTokens.Scope"/>. Without it no
-    /// Gmail call is made: pushes are still verified and queued, and the jobs wait (retrying) until it is configured.
+    /// Gmail call is made: pushes are still verified and queued, and their jobs fail with the reason (retry them once it is set).
     /// </summary>
     public string? CredentialsFile { get; set; }
 

@@ -66,6 +66,25 @@ public sealed class GmailIngestionTests
         Assert.Equal(1, await CountJobsAsync(host, IngestJobState.Done));
     }
 
+    [Fact]
+    public async Task A_notification_the_cursor_has_already_passed_calls_no_Gmail()
+    {
+        await using var google = await FakeGoogle.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = Host(database, google);
+        await SetCursorAsync(host, "1100");
+
+        using (var push = await PushAsync(host, google.Token(), Body("m-old")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, push.StatusCode);
+        }
+
+        Assert.Equal(1, await host.RunIngestJobsAsync());
+        Assert.Equal(1, await CountJobsAsync(host, IngestJobState.Done));
+        Assert.Empty(google.Requests);
+        Assert.Equal("1100", await CursorAsync(host));
+    }
+
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.Postgres)]
