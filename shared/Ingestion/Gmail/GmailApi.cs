@@ -17,8 +17,10 @@ internal sealed class GmailNotFoundException(string message) : Exception(message
 /// rate-limit reasons) and server errors become <see cref="IngestRetryException"/> with the peer's Retry-After, so the
 /// ingest queue waits durably instead of this client retrying inline.
 /// </summary>
-internal sealed class GmailApi(HttpClient http, GmailAccessTokens tokens, TimeProvider time)
+internal sealed class GmailApi(IHttpClientFactory clients, GmailAccessTokens tokens, TimeProvider time)
 {
+    public const string HttpClientName = "gmail";
+
     public Task<GmailHistoryList> ListHistoryAsync(string mailbox, ulong startHistoryId, string? pageToken, CancellationToken cancellationToken) =>
         GetAsync(
             mailbox,
@@ -61,7 +63,7 @@ internal sealed class GmailApi(HttpClient http, GmailAccessTokens tokens, TimePr
     private async Task<T> SendAsync<T>(string mailbox, HttpRequestMessage request, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetAsync(mailbox, cancellationToken));
-        using var response = await http.SendAsync(request, cancellationToken);
+        using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
             return await response.Content.ReadFromJsonAsync(type, cancellationToken)

@@ -26,16 +26,18 @@ public static class GmailIngestionExtensions
             .Validate(o => !o.Enabled || o.Mailboxes.All(m => m.Contains('@', StringComparison.Ordinal)), "Sift:Gmail:Mailboxes must be email addresses.")
             .Validate(o => !o.Enabled || string.IsNullOrWhiteSpace(o.CredentialsFile) || !string.IsNullOrWhiteSpace(o.Topic), "Sift:Gmail:Topic (projects/{project}/topics/{topic}) is required with a CredentialsFile, for users.watch.")
             .ValidateOnStart();
-        builder.Services.AddHttpClient<GoogleSigningKeys>();
+        builder.Services.AddHttpClient(GoogleSigningKeys.HttpClientName);
+        builder.Services.AddSingleton<GoogleSigningKeys>();
         builder.Services.AddSingleton<PushTokenVerifier>();
         builder.Services.AddSingleton<GmailAccessTokens>();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the documented way to replace the defaults' handler for one client.
-        builder.Services.AddHttpClient<GmailApi>((sp, http) => http.BaseAddress = sp.GetRequiredService<IOptions<GmailOptions>>().Value.BaseUrl)
+        builder.Services.AddHttpClient(GmailApi.HttpClientName, (sp, http) => http.BaseAddress = sp.GetRequiredService<IOptions<GmailOptions>>().Value.BaseUrl)
             .RemoveAllResilienceHandlers()
             .AddStandardResilienceHandler(resilience =>
                 // Statuses (429, 5xx) go back to the ingest queue, which honours Retry-After durably; only a lost connection retries here.
                 resilience.Retry.ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is HttpRequestException));
 #pragma warning restore EXTEXP0001
+        builder.Services.AddSingleton<GmailApi>();
         builder.Services.AddSingleton<GmailWatch>();
         builder.Services.AddSingleton<IIngestHandler, GmailIngestHandler>();
         builder.Services.AddHostedService<GmailWatchService>();

@@ -108,8 +108,10 @@ internal sealed class PushTokenVerifier(GoogleSigningKeys keys, IOptions<GmailOp
 /// a key the cache lacks (Google rotates keys). Unknown keys refetch at most once a minute, so forged tokens with made-up
 /// key ids cannot make Sift hammer Google.
 /// </summary>
-internal sealed partial class GoogleSigningKeys(HttpClient http, IOptions<GmailOptions> options, TimeProvider time, ILogger<GoogleSigningKeys> logger) : IDisposable
+internal sealed partial class GoogleSigningKeys(IHttpClientFactory clients, IOptions<GmailOptions> options, TimeProvider time, ILogger<GoogleSigningKeys> logger) : IDisposable
 {
+    public const string HttpClientName = "google-jwks";
+
     private static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan UnknownKeyCooldown = TimeSpan.FromMinutes(1);
 
@@ -171,7 +173,7 @@ internal sealed partial class GoogleSigningKeys(HttpClient http, IOptions<GmailO
 
     private async Task FetchAsync(CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync(options.Value.JwksUrl, cancellationToken);
+        using var response = await clients.CreateClient(HttpClientName).GetAsync(options.Value.JwksUrl, cancellationToken);
         response.EnsureSuccessStatusCode();
         var json = await response.Content.ReadAsStringAsync(cancellationToken);
         _keys = new JsonWebKeySet(json);

@@ -19,16 +19,14 @@ public sealed class PushTokenVerifierTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero));
     private readonly RsaSecurityKey _key = new(RSA.Create(2048)) { KeyId = "k1" };
     private readonly JwksHandler _jwks;
-    private readonly HttpClient _http;
     private readonly GoogleSigningKeys _keys;
     private readonly PushTokenVerifier _verifier;
 
     public PushTokenVerifierTests()
     {
         _jwks = new JwksHandler(_key);
-        _http = new HttpClient(_jwks);
         var options = Options.Create(new GmailOptions { Audience = Audience, PushServiceAccount = Account, ClockSkew = TimeSpan.FromSeconds(30) });
-        _keys = new GoogleSigningKeys(_http, options, _time, NullLogger<GoogleSigningKeys>.Instance);
+        _keys = new GoogleSigningKeys(new Clients(_jwks), options, _time, NullLogger<GoogleSigningKeys>.Instance);
         _verifier = new PushTokenVerifier(_keys, options, _time);
     }
 
@@ -90,9 +88,13 @@ public sealed class PushTokenVerifierTests : IDisposable
     public void Dispose()
     {
         _keys.Dispose();
-        _http.Dispose();
         _jwks.Dispose();
         _key.Rsa.Dispose();
+    }
+
+    private sealed class Clients(HttpMessageHandler handler) : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => new(handler, disposeHandler: false);
     }
 
     /// <summary>Google's certs endpoint: one key, cacheable for five minutes.</summary>
