@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sift.Mail;
 using Sift.Queue;
+using Sift.Telemetry;
 
 namespace Sift.Ingestion.Gmail;
 
@@ -54,6 +55,9 @@ internal sealed partial class GmailIngestHandler(
             throw new IngestPermanentException($"The Gmail job names no payload or an unconfigured mailbox '{job.Mailbox}'.");
         }
 
+        using var activity = SiftTelemetry.Source.StartActivity("gmail.sync");
+        activity?.SetTag(SiftTelemetry.MailboxTag, mailbox);
+        activity?.SetTag("sift.gmail.pubsub_message_id", payload.MessageId);
         var gate = Locks.GetOrAdd(mailbox, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
