@@ -29,6 +29,7 @@ builder.AddSiftStorage();
 builder.AddSiftQueue();
 builder.AddSiftIngestion();
 builder.AddGraphIngestion();
+builder.AddGmailIngestion();
 builder.AddSiftPolicy();
 builder.AddSiftWorkflows();
 builder.AddSiftApi();
@@ -38,6 +39,7 @@ var app = builder.Build();
 app.MapSiftDefaults();
 app.MapMessagesApi();
 app.MapGraphWebhooks();
+app.MapGmailWebhooks();
 app.MapIngestApi();
 
 return await command.RunAsync(app);
