@@ -28,6 +28,7 @@ builder.AddSiftDefaults();
 builder.AddSiftStorage();
 builder.AddSiftQueue();
 builder.AddSiftIngestion();
+builder.AddImapIngestion();
 builder.AddSiftPolicy();
 builder.AddSiftWorkflows();
 builder.AddSiftApi();
@@ -36,6 +37,7 @@ builder.AddSiftWorkers();
 var app = builder.Build();
 app.MapSiftDefaults();
 app.MapMessagesApi();
+app.MapImapIngestApi();
 
 return await command.RunAsync(app);
 
