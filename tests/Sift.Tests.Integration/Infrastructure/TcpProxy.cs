@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Sift.Tests.Integration.Infrastructure;
+
+/// <summary>
+/// A loopback TCP relay in front of a test server, so that a test can make the server unreachable (nothing listens
+/// until <see cref="Start"/>) or cut every open connection (<see cref="DropAll"/>) as a network failure would.
+/// </summary>
+public sealed class TcpProxy(int targetPort) : IAsyncDisposable
+{
+    private readonly List<TcpClient> _connections = [];
+    private readonly CancellationTokenSource _stop = new();
+    private TcpListener? _listener;
+    private Task? _accepting;
+
+    /// <summary>A port that nothing listens on yet; the proxy listens there once started.</summary>
+    public int Port { get; } = FreePort();
+
+    public void Start()
+    {
+        _listener = new TcpListener(IPAddress.Loopback, Port);
+        _listener.Start();
+        _accepting = AcceptAsync(_listener, _stop.Token);
+    }
+
+    /// <summary>Closes every relayed connection (the listener stays up, so clients can reconnect).</summary>
+    public void DropAll()
+    {
+        lock (_connections)
+        {
+            foreach (var connection in _connections)
+            {
+                connection.Client.LingerState = new LingerOption(true, 0);
+                connection.Dispose();
+            }
+
+            _connections.Clear();
+        }
+    }
+
+    private async Task AcceptAsync(TcpListener listener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync(cancellationToken);
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var upstream = new TcpClient();
+            try
+            {
+                await upstream.ConnectAsync(IPAddress.Loopback, targetPort, cancellationToken);
+            }
+            catch (SocketException)
+            {
+                client.Dispose();
+                upstream.Dispose();
+                continue;
+            }
+
+            lock (_connections)
+            {
+                _connections.Add(client);
+                _connections.Add(upstream);
+            }
+
+            _ = PumpAsync(client, upstream, cancellationToken);
+            _ = PumpAsync(upstream, client, cancellationToken);
+        }
+    }
+
+    private static async Task PumpAsync(TcpClient from, TcpClient to, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await from.GetStream().CopyToAsync(to.GetStream(), cancellationToken);
+        }
+        catch (Exception)
+        {
+            // One side went away: so does the other.
+        }
+
+        from.Dispose();
+        to.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener?.Stop();
+        if (_accepting is not null)
+        {
+            await _accepting;
+        }
+
+        DropAll();
+        _stop.Dispose();
+    }
+}
