@@ -183,7 +183,9 @@ internal sealed partial class ImapListener(
                 ? client.Inbox
                 : await client.GetFolderAsync(account.Folder, cancellationToken);
             // EXAMINE unless asked to flag or move: the user's mailbox is left as it is.
-            await folder.OpenAsync(account.WritesToMailbox ? FolderAccess.ReadWrite : FolderAccess.ReadOnly, cancellationToken);
+            var access = account.WritesToMailbox ? FolderAccess.ReadWrite : FolderAccess.ReadOnly;
+            await folder.OpenAsync(access, cancellationToken);
+            var openedAt = time.GetUtcNow();
             var moveTo = string.IsNullOrWhiteSpace(account.MoveTo) ? null : await client.GetFolderAsync(account.MoveTo, cancellationToken);
             var idle = account.UseIdle && !_idleBroken && client.Capabilities.HasFlag(ImapCapabilities.Idle);
             LogConnected(logger, account.Name, account.Folder, folder.UidValidity, idle);
@@ -203,8 +205,21 @@ internal sealed partial class ImapListener(
                 while (true)
                 {
                     Volatile.Write(ref changed, 0);
+                    if (time.GetUtcNow() - openedAt >= account.IdleRefresh)
+                    {
+                        // Selected again now and then: a server tells a session nothing when its folder is deleted and
+                        // created anew (a new UIDVALIDITY), and only a fresh SELECT shows it.
+                        await folder.OpenAsync(access, cancellationToken);
+                        openedAt = time.GetUtcNow();
+                    }
+
                     await SyncAsync(folder, moveTo, cancellationToken);
-                    _failures = 0;
+                    if (_failures != 0)
+                    {
+                        // Working again: the next failure starts the backoff from the beginning. The last error stays visible.
+                        _failures = 0;
+                        board.Update(account.Name, s => s with { Failures = 0 });
+                    }
                     if (Volatile.Read(ref changed) == 1)
                     {
                         continue;

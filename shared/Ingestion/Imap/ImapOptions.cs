@@ -54,7 +54,10 @@ public sealed class ImapAccountOptions
 
     public bool UseIdle { get; set; } = true;
 
-    /// <summary>IDLE is ended and issued again this often: RFC 2177 lets servers drop it after 29 minutes.</summary>
+    /// <summary>
+    /// IDLE is ended and issued again this often (RFC 2177 lets servers drop it after 29 minutes), and the folder is
+    /// selected again, which shows a changed UIDVALIDITY; polling selects it again as often.
+    /// </summary>
     public TimeSpan IdleRefresh { get; set; } = TimeSpan.FromMinutes(9);
 
     /// <summary>Flag ingested messages <c>\Seen</c>. Off by default: Sift only reads.</summary>

@@ -31,7 +31,15 @@ public sealed class TcpProxy(int targetPort) : IAsyncDisposable
         {
             foreach (var connection in _connections)
             {
-                connection.Client.LingerState = new LingerOption(true, 0);
+                try
+                {
+                    // A reset, as when a NAT or the server drops the connection, rather than a polite close.
+                    connection.Client?.Close(timeout: 0);
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+
                 connection.Dispose();
             }
 

@@ -73,11 +73,10 @@ public sealed class TestImap
         using var client = await ConnectAsync(user);
         var folder = await client.GetFolderAsync(folderName);
         using var stream = new MemoryStream(raw);
-        await folder.AppendAsync(new AppendRequest(await MimeMessage.LoadAsync(stream)));
-        await folder.OpenAsync(FolderAccess.ReadOnly);
-        var validity = folder.UidValidity;
+        // Dovecot answers APPENDUID (UIDPLUS): the new message's UID and the folder's UIDVALIDITY.
+        var uid = await folder.AppendAsync(new AppendRequest(await MimeMessage.LoadAsync(stream)));
         await client.DisconnectAsync(quit: true);
-        return validity;
+        return uid?.Validity ?? throw new InvalidOperationException("The server did not report the appended message's UID.");
     }
 
     /// <summary>The \Seen flag of every message in the folder, in UID order.</summary>

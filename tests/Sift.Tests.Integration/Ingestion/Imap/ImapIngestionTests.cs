@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Sift.Api;
 using Sift.Ingestion;
@@ -35,6 +36,7 @@ public sealed class ImapIngestionTests
         await WaitAsync(host, "workflows to run", async () =>
             (await ListAsync(host, Support)).All(m => m.WorkflowState is WorkflowState.Completed or WorkflowState.Waiting));
 
+        await WaitForStatusAsync(host, "support", s => s.LastUid == 2 && s.State == "idle");
         Assert.Equal(["Can we schedule a demo meeting?", "Pricing for 40 seats?"], messages.Select(m => m.Subject).Order(StringComparer.Ordinal));
         Assert.Equal($"{validity}:2", await CursorAsync(host, "support"));
         // Read with BODY.PEEK[] from a folder opened read-only: the user's unread mail stays unread.
@@ -92,7 +94,7 @@ public sealed class ImapIngestionTests
         var account = imap.Account(0, "support", "support", folder, Support);
         await using (var first = Host(database, account))
         {
-            await WaitForStatusAsync(first, "support", s => s.Ingested == 2);
+            await WaitForStatusAsync(first, "support", s => s.Ingested == 2 && s.LastUid == 2 && s.State == "idle");
         }
 
         await imap.AppendAsync("support", folder, TestMail.Raw($"restart-3-{folder}@initech.example"));
@@ -117,7 +119,9 @@ public sealed class ImapIngestionTests
         var oldValidity = await imap.AppendAsync("support", folder, first);
         await imap.AppendAsync("support", folder, second);
         await using var database = await TestDatabase.CreateAsync(engine);
-        await using var host = Host(database, imap.Account(0, "support", "support", folder, Support));
+        var account = imap.Account(0, "support", "support", folder, Support);
+        account["Sift:Imap:Accounts:0:IdleRefresh"] = "00:00:01";
+        await using var host = Host(database, account);
         await WaitForStatusAsync(host, "support", s => s.Ingested == 2 && s.State == "idle");
 
         // Deleted and created again under the listener: the same two messages and a new one, under new UIDs.
@@ -149,13 +153,14 @@ public sealed class ImapIngestionTests
         await using var host = Host(database, imap.Account(0, "support", "support", folder, Support));
 
         await WaitForMessagesAsync(host, Support, 1);
-        var status = await WaitForStatusAsync(host, "support", s => s.Rejected == 1 && s.Ingested == 1);
-        var rejected = Assert.Single(await host.Services.GetRequiredService<IngestJobs>().ListAsync(IngestJobState.Rejected, 10, CancellationToken.None));
+        var status = await WaitForStatusAsync(host, "support", s => s.Rejected == 1 && s.Ingested == 1 && s.State == "idle");
+        var rejected = Assert.Single(await RejectionsAsync(host));
 
         Assert.Equal("imap", rejected.Source);
         Assert.Equal(Support, rejected.Mailbox);
         Assert.Contains("UID 1", rejected.LastError, StringComparison.Ordinal);
         Assert.Contains("From", rejected.LastError, StringComparison.Ordinal);
+        Assert.Contains($"\"uid\":1", rejected.Payload, StringComparison.Ordinal);
         Assert.Equal(2u, status.LastUid);
         Assert.Equal($"{validity}:2", await CursorAsync(host, "support"));
     }
@@ -227,7 +232,7 @@ public sealed class ImapIngestionTests
 
         await imap.AppendAsync("support", folder, TestMail.Raw($"lease-1-{folder}@initech.example"));
         await WaitForMessagesAsync(second, Support, 1);
-        Assert.Equal(1, (await WaitForStatusAsync(first, "support", s => s.Ingested == 1)).Ingested);
+        Assert.Equal(1, (await WaitForStatusAsync(first, "support", s => s.Ingested == 1 && s.LastUid == 1 && s.State == "idle")).Ingested);
         Assert.Equal("standby", (await StatusAsync(second)).Single().State);
 
         await first.DisposeAsync();
@@ -254,6 +259,18 @@ public sealed class ImapIngestionTests
 
     private static async Task<IReadOnlyList<MessageSummary>> ListAsync(SiftTestHost host, string mailbox) =>
         (await host.CreateClient().GetFromJsonAsync<MessagePage>(new Uri($"/api/messages?mailbox={Uri.EscapeDataString(mailbox)}", UriKind.Relative)))!.Items;
+
+    // Read directly: IngestJobs.ListAsync cannot map its rows on SQLite (Attempt comes back as a long, ids and instants as text).
+    private static async Task<IReadOnlyList<Rejection>> RejectionsAsync(SiftTestHost host)
+    {
+        var database = host.Services.GetRequiredService<SiftDatabase>();
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        return (await connection.QueryAsync<Rejection>(
+            "SELECT source AS Source, mailbox AS Mailbox, payload AS Payload, last_error AS LastError FROM ingest_jobs WHERE state = @state",
+            new { state = IngestJobState.Rejected })).AsList();
+    }
+
+    private sealed record Rejection(string Source, string Mailbox, string Payload, string LastError);
 
     private static Task<string?> CursorAsync(SiftTestHost host, string account) =>
         host.Services.GetRequiredService<IngestCursors>().GetAsync("imap", account, CancellationToken.None);
