@@ -81,6 +81,45 @@ public sealed class ImapIngestionTests
         Assert.True(status.Connected);
     }
 
+    [Fact]
+    public async Task When_asked_the_listener_flags_ingested_messages_seen_and_moves_them()
+    {
+        var imap = TestImap.Require();
+        var folder = await imap.CreateFolderAsync("support");
+        var done = await imap.CreateFolderAsync("support");
+        await imap.AppendAsync("support", folder, TestMail.Raw($"move-1-{folder}@initech.example"));
+        await imap.AppendAsync("support", folder, TestMail.Raw($"move-2-{folder}@initech.example"));
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        var account = imap.Account(0, "support", "support", folder, Support);
+        account["Sift:Imap:Accounts:0:MarkSeen"] = "true";
+        account["Sift:Imap:Accounts:0:MoveTo"] = done;
+        await using var host = Host(database, account);
+
+        await WaitForMessagesAsync(host, Support, 2);
+        await WaitForStatusAsync(host, "support", s => s.LastUid == 2 && s.State == "idle");
+
+        Assert.Empty(await imap.SeenFlagsAsync("support", folder));
+        Assert.Equal([true, true], await imap.SeenFlagsAsync("support", done));
+    }
+
+    [Fact]
+    public async Task With_SkipExisting_only_mail_arriving_after_the_first_connection_is_ingested()
+    {
+        var imap = TestImap.Require();
+        var folder = await imap.CreateFolderAsync("support");
+        var validity = await imap.AppendAsync("support", folder, TestMail.Raw($"old-1-{folder}@initech.example", subject: "Old mail"));
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        var account = imap.Account(0, "support", "support", folder, Support);
+        account["Sift:Imap:Accounts:0:SkipExisting"] = "true";
+        await using var host = Host(database, account);
+        await WaitForStatusAsync(host, "support", s => s.State == "idle");
+        Assert.Equal($"{validity}:1", await CursorAsync(host, "support"));
+
+        await imap.AppendAsync("support", folder, TestMail.Raw($"new-1-{folder}@initech.example", subject: "New mail"));
+
+        Assert.Equal("New mail", Assert.Single(await WaitForMessagesAsync(host, Support, 1)).Subject);
+    }
+
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.Postgres)]

@@ -72,3 +72,54 @@ public sealed class ImapBackoffTests
         Assert.Equal(Base, ImapBackoff.Delay(0, Base, Cap, random: 0));
     }
 }
+
+public sealed class ImapOptionsTests
+{
+    private static ImapAccountOptions Valid(string name = "support") => new()
+    {
+        Name = name,
+        Host = "imap.example.com",
+        Username = "support@contoso.example",
+        Password = "app-password",
+    };
+
+    [Fact]
+    public void A_complete_account_is_valid_and_defaults_to_INBOX_read_only_on_port_993()
+    {
+        var account = Valid();
+        var options = new ImapOptions { Accounts = [account] };
+
+        Assert.True(new ImapOptionsValidator().Validate(null, options).Succeeded);
+        Assert.Equal("INBOX", account.Folder);
+        Assert.Equal(993, account.EffectivePort);
+        Assert.Equal("support@contoso.example", account.WatchedMailbox);
+        Assert.False(account.WritesToMailbox);
+    }
+
+    [Fact]
+    public void Missing_credentials_a_repeated_name_and_a_long_IDLE_are_refused_with_the_setting_named()
+    {
+        var noSecret = Valid("a");
+        noSecret.Password = null;
+        var longIdle = Valid("b");
+        longIdle.IdleRefresh = TimeSpan.FromMinutes(30);
+        var options = new ImapOptions { Accounts = [noSecret, longIdle, Valid("B")] };
+
+        var result = new ImapOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.StartsWith("Sift:Imap:Accounts:0:", StringComparison.Ordinal) && f.Contains("Password", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Sift:Imap:Accounts:1:", StringComparison.Ordinal) && f.Contains("29 minutes", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Sift:Imap:Accounts:2:", StringComparison.Ordinal) && f.Contains("used twice", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_OAuth2_access_token_stands_in_for_the_password()
+    {
+        var account = Valid();
+        account.Password = null;
+        account.AccessToken = "ya29.token";
+
+        Assert.True(new ImapOptionsValidator().Validate(null, new ImapOptions { Accounts = [account] }).Succeeded);
+    }
+}
