@@ -1,7 +1,6 @@
 using System.Text.Json;
 using MailKit;
 using MailKit.Net.Imap;
-using MailKit.Search;
 using MailKit.Security;
 using Microsoft.Extensions.Logging;
 using Sift.Mail;
@@ -29,8 +28,8 @@ internal sealed partial class ImapListener(
 {
     public const string Source = "imap";
 
-    /// <summary>New UIDs read per search, so that a large backlog saves its cursor as it goes.</summary>
-    private const int BatchSize = 100;
+    /// <summary>The same limit as <c>POST /api/messages</c>: larger messages are recorded as rejected, not loaded.</summary>
+    private const long MaxMessageBytes = 40 * 1024 * 1024;
 
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(60);
 
@@ -298,19 +297,20 @@ internal sealed partial class ImapListener(
             var range = new UniqueIdRange(new UniqueId(validity, cursor.LastUid + 1), UniqueId.MaxValue);
             // "n:*" always matches the last message, even below n: keep only what is really new.
             var last = cursor.LastUid;
-            var uids = (await folder.SearchAsync(SearchQuery.Uids(range), cancellationToken))
-                .Where(uid => uid.Id > last)
-                .OrderBy(uid => uid.Id)
-                .Take(BatchSize)
+            var found = await folder.FetchAsync(range, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.InternalDate), cancellationToken);
+            var summaries = found
+                .Where(summary => summary.UniqueId.Id > last)
+                .OrderBy(summary => summary.UniqueId.Id)
                 .ToList();
-            if (uids.Count == 0)
+            if (summaries.Count == 0)
             {
                 break;
             }
 
-            foreach (var uid in uids)
+            foreach (var summary in summaries)
             {
-                await IngestAsync(folder, uid, moveTo, cancellationToken);
+                var uid = summary.UniqueId;
+                await IngestAsync(folder, summary, moveTo, cancellationToken);
                 cursor = cursor with { LastUid = uid.Id };
                 await cursors.SetAsync(Source, account.Name, cursor.ToString(), cancellationToken);
                 board.Update(account.Name, s => s with { LastUid = uid.Id });
@@ -320,8 +320,15 @@ internal sealed partial class ImapListener(
         board.Update(account.Name, s => s with { LastSyncAt = time.GetUtcNow() });
     }
 
-    private async Task IngestAsync(IMailFolder folder, UniqueId uid, IMailFolder? moveTo, CancellationToken cancellationToken)
+    private async Task IngestAsync(IMailFolder folder, IMessageSummary summary, IMailFolder? moveTo, CancellationToken cancellationToken)
     {
+        var uid = summary.UniqueId;
+        if (summary.Size > MaxMessageBytes)
+        {
+            await RejectAsync(uid, $"the message is {summary.Size / 1024 / 1024} MB; messages up to {MaxMessageBytes / 1024 / 1024} MB are ingested", cancellationToken);
+            return;
+        }
+
         byte[] raw;
         try
         {
@@ -337,13 +344,11 @@ internal sealed partial class ImapListener(
             return;
         }
 
-        var parsed = MimeNormalizer.Parse(raw, time.GetUtcNow());
+        // A message without a Date header is dated by the server's arrival time (INTERNALDATE).
+        var parsed = MimeNormalizer.Parse(raw, summary.InternalDate?.ToUniversalTime() ?? time.GetUtcNow());
         if (parsed.Message is null)
         {
-            var payload = JsonSerializer.Serialize(new ImapRejectedMessage(account.Name, account.Folder, uid.Validity, uid.Id), ImapJsonContext.Default.ImapRejectedMessage);
-            await jobs.RecordRejectionAsync(new IngestJobRequest(Source, "message", account.WatchedMailbox, payload), $"UID {uid.Id} in {account.Name}/{account.Folder}: {parsed.Error}", cancellationToken);
-            board.Update(account.Name, s => s with { Rejected = s.Rejected + 1 });
-            LogRejected(logger, account.Name, uid.Id);
+            await RejectAsync(uid, parsed.Error ?? "not a parsable message", cancellationToken);
             return;
         }
 
@@ -358,6 +363,14 @@ internal sealed partial class ImapListener(
         {
             await folder.MoveToAsync(uid, moveTo, cancellationToken);
         }
+    }
+
+    private async Task RejectAsync(UniqueId uid, string reason, CancellationToken cancellationToken)
+    {
+        var payload = JsonSerializer.Serialize(new ImapRejectedMessage(account.Name, account.Folder, uid.Validity, uid.Id), ImapJsonContext.Default.ImapRejectedMessage);
+        await jobs.RecordRejectionAsync(new IngestJobRequest(Source, "message", account.WatchedMailbox, payload), $"UID {uid.Id} in {account.Name}/{account.Folder}: {reason}", cancellationToken);
+        board.Update(account.Name, s => s with { Rejected = s.Rejected + 1 });
+        LogRejected(logger, account.Name, uid.Id);
     }
 
     private static async Task DisconnectAsync(ImapClient client)
@@ -392,7 +405,7 @@ internal sealed partial class ImapListener(
     [LoggerMessage(Level = LogLevel.Warning, Message = "IMAP {Account}: UIDVALIDITY changed (cursor {Cursor}, now {UidValidity}); reading the folder again")]
     private static partial void LogRescan(ILogger logger, string account, string cursor, uint uidValidity);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "IMAP {Account}: UID {Uid} is not a parsable message; recorded as rejected and skipped")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "IMAP {Account}: UID {Uid} cannot be ingested (unparsable or too large); recorded as rejected and skipped")]
     private static partial void LogRejected(ILogger logger, string account, uint uid);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IMAP {Account}: the server refused IDLE; polling instead")]
