@@ -1,11 +1,8 @@
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sift.Ingestion.Imap;
-using Sift.Queue;
 
 // In the parent namespace, beside AddSiftIngestion, so that Program.cs needs no using for it.
 #pragma warning disable IDE0130
@@ -27,38 +24,5 @@ public static class ImapIngestionExtensions
         builder.Services.AddHostedService<ImapIngestion>();
         builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.TypeInfoResolverChain.Add(ImapJsonContext.Default));
         return builder;
-    }
-}
-
-/// <summary>Runs the listeners of the configured accounts while this process plays the worker role.</summary>
-internal sealed class ImapIngestion(
-    IOptions<ImapOptions> options,
-    IConfiguration configuration,
-    IServiceProvider services,
-    ILoggerFactory loggers) : BackgroundService
-{
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var settings = options.Value;
-        if (settings.Accounts.Count == 0 || !configuration.IsWorker())
-        {
-            return Task.CompletedTask;
-        }
-
-        // Unique per process: a restarted process must not renew the lease of the one it replaces.
-        var owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-        var logger = loggers.CreateLogger<ImapListener>();
-        var listeners = settings.Accounts.Select(account => new ImapListener(
-            account,
-            settings,
-            owner,
-            services.GetRequiredService<MessageIntake>(),
-            services.GetRequiredService<IngestJobs>(),
-            services.GetRequiredService<IngestCursors>(),
-            services.GetRequiredService<ImapLeases>(),
-            services.GetRequiredService<ImapStatusBoard>(),
-            services.GetRequiredService<TimeProvider>(),
-            logger));
-        return Task.WhenAll(listeners.Select(listener => Task.Run(() => listener.RunAsync(stoppingToken), stoppingToken)));
     }
 }

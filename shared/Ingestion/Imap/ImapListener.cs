@@ -167,17 +167,7 @@ internal sealed partial class ImapListener(
         using var client = new ImapClient { Timeout = (int)ClientTimeout.TotalMilliseconds };
         try
         {
-            SetState("connecting", connected: false);
-            await client.ConnectAsync(account.Host, account.EffectivePort, account.Security, cancellationToken);
-            if (!string.IsNullOrEmpty(account.AccessToken))
-            {
-                await client.AuthenticateAsync(new SaslMechanismOAuth2(account.Username, account.AccessToken), cancellationToken);
-            }
-            else
-            {
-                await client.AuthenticateAsync(account.Username, account.Password ?? string.Empty, cancellationToken);
-            }
-
+            await ConnectAsync(client, cancellationToken);
             var folder = string.Equals(account.Folder, "INBOX", StringComparison.OrdinalIgnoreCase)
                 ? client.Inbox
                 : await client.GetFolderAsync(account.Folder, cancellationToken);
@@ -219,6 +209,7 @@ internal sealed partial class ImapListener(
                         _failures = 0;
                         board.Update(account.Name, s => s with { Failures = 0 });
                     }
+
                     if (Volatile.Read(ref changed) == 1)
                     {
                         continue;
@@ -237,7 +228,8 @@ internal sealed partial class ImapListener(
                             {
                                 // The server refused IDLE: poll from now on.
                                 LogIdleRefused(logger, ex, account.Name);
-                                _idleBroken = idle = false;
+                                _idleBroken = true;
+                                idle = false;
                             }
                             finally
                             {
@@ -261,6 +253,20 @@ internal sealed partial class ImapListener(
         finally
         {
             await DisconnectAsync(client);
+        }
+    }
+
+    private async Task ConnectAsync(ImapClient client, CancellationToken cancellationToken)
+    {
+        SetState("connecting", connected: false);
+        await client.ConnectAsync(account.Host, account.EffectivePort, account.Security, cancellationToken);
+        if (!string.IsNullOrEmpty(account.AccessToken))
+        {
+            await client.AuthenticateAsync(new SaslMechanismOAuth2(account.Username, account.AccessToken), cancellationToken);
+        }
+        else
+        {
+            await client.AuthenticateAsync(account.Username, account.Password ?? string.Empty, cancellationToken);
         }
     }
 
