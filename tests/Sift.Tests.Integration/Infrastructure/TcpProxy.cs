@@ -5,9 +5,11 @@ namespace Sift.Tests.Integration.Infrastructure;
 
 /// <summary>
 /// A loopback TCP relay in front of a test server, so that a test can make the server unreachable (nothing listens
-/// until <see cref="Start"/>) or cut every open connection (<see cref="DropAll"/>) as a network failure would.
+/// until <see cref="Start"/>) or cut every open connection (<see cref="DropAll"/>) as a network failure would. With
+/// <paramref name="hideCapability"/> it plays an IMAP server without that capability (the word is taken out of what the
+/// server sends; test mail must not contain it).
 /// </summary>
-public sealed class TcpProxy(int targetPort) : IAsyncDisposable
+public sealed class TcpProxy(int targetPort, string? hideCapability = null) : IAsyncDisposable
 {
     private readonly List<TcpClient> _connections = [];
     private readonly CancellationTokenSource _stop = new();
@@ -79,16 +81,30 @@ public sealed class TcpProxy(int targetPort) : IAsyncDisposable
                 _connections.Add(upstream);
             }
 
-            _ = PumpAsync(client, upstream, cancellationToken);
-            _ = PumpAsync(upstream, client, cancellationToken);
+            _ = PumpAsync(client, upstream, rewrite: false, cancellationToken);
+            _ = PumpAsync(upstream, client, rewrite: hideCapability is not null, cancellationToken);
         }
     }
 
-    private static async Task PumpAsync(TcpClient from, TcpClient to, CancellationToken cancellationToken)
+    private async Task PumpAsync(TcpClient from, TcpClient to, bool rewrite, CancellationToken cancellationToken)
     {
         try
         {
-            await from.GetStream().CopyToAsync(to.GetStream(), cancellationToken);
+            if (!rewrite)
+            {
+                await from.GetStream().CopyToAsync(to.GetStream(), cancellationToken);
+            }
+            else
+            {
+                var buffer = new byte[64 * 1024];
+                int read;
+                while ((read = await from.GetStream().ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    // Latin-1 maps bytes to chars one to one, so everything else passes unchanged.
+                    var text = System.Text.Encoding.Latin1.GetString(buffer, 0, read).Replace($" {hideCapability}", string.Empty, StringComparison.Ordinal);
+                    await to.GetStream().WriteAsync(System.Text.Encoding.Latin1.GetBytes(text), cancellationToken);
+                }
+            }
         }
         catch (Exception)
         {

@@ -120,6 +120,23 @@ public sealed class ImapIngestionTests
         Assert.Equal("New mail", Assert.Single(await WaitForMessagesAsync(host, Support, 1)).Subject);
     }
 
+    [Fact]
+    public async Task A_server_without_IDLE_is_polled()
+    {
+        var imap = TestImap.Require();
+        var folder = await imap.CreateFolderAsync("support");
+        await using var proxy = new TcpProxy(imap.Port, hideCapability: "IDLE");
+        proxy.Start();
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = Host(database, imap.Account(0, "support", "support", folder, Support, port: proxy.Port, useIdle: true));
+        await WaitForStatusAsync(host, "support", s => s.State == "polling");
+
+        await imap.AppendAsync("support", folder, TestMail.Raw($"no-idle-1-{folder}@initech.example"));
+
+        await WaitForMessagesAsync(host, Support, 1);
+        Assert.Equal("polling", (await WaitForStatusAsync(host, "support", s => s.Ingested == 1 && s.State == "polling")).State);
+    }
+
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.Postgres)]
