@@ -2,12 +2,12 @@
 # Sift test runner: one entry point for developers and CI.
 #
 #   ./test.sh                          build + run every test project
-#   SIFT_TEST_SERVERS_ONLY=1 ./test.sh start PostgreSQL and Redis, check them, stop
+#   SIFT_TEST_SERVERS_ONLY=1 ./test.sh start PostgreSQL, Redis and Dovecot, check them, stop
 #
 # What it does, in order:
-#   1. installs what is missing (redis-server; PostgreSQL only if absent),
-#   2. starts a throwaway PostgreSQL and Redis on free loopback ports, in a temp dir,
-#   3. exports SIFT_TEST_POSTGRES / SIFT_TEST_REDIS for the tests,
+#   1. installs what is missing (redis-server, dovecot-imapd; PostgreSQL only if absent),
+#   2. starts a throwaway PostgreSQL, Redis and Dovecot (IMAP) on free loopback ports, in a temp dir,
+#   3. exports SIFT_TEST_POSTGRES / SIFT_TEST_REDIS / SIFT_TEST_IMAP for the tests,
 #   4. builds Sift.sln once, runs each tests/*/*.csproj with a TRX logger,
 #   5. sums the TRX counters and lists failed tests,
 #   6. stops only what it started and removes the temp dir,
@@ -30,6 +30,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly REPO_ROOT
 readonly PG_PORT_BASE=55432
 readonly REDIS_PORT_BASE=56379
+readonly IMAP_PORT_BASE=57143
 
 # A lingering MSBuild node or compiler server would inherit our stdout and keep the CI
 # log pipe open after the script ends; the dotnet CLI banners are just noise.
@@ -59,14 +60,14 @@ summary_line() { printf '%d passed, %d failed, %d skipped\n' "$1" "$2" "$3"; }
 svc_trap_cleanup
 
 # --- installing -----------------------------------------------------------------------
-# Installs redis-server (and PostgreSQL only if it is not there at all). Failures are
+# Installs redis-server and Dovecot (and PostgreSQL only if it is not there at all). Failures are
 # reported, not fatal here: the starts then fail and the CI policy decides.
 install_prerequisites() {
-    svc_install_missing redis-server:redis-server redis-cli:redis-tools postgres || true
+    svc_install_missing redis-server:redis-server redis-cli:redis-tools dovecot:dovecot-imapd postgres || true
 }
 
 # --- servers: start + export ----------------------------------------------------------
-# Starts both servers and exports the connection strings. Outside CI a server that
+# Starts the servers and exports the connection strings. Outside CI a server that
 # fails is reported and its variable left unset (the tests needing it skip); in CI it
 # is fatal. Returns non-zero only in the fatal case.
 start_servers() {
@@ -91,6 +92,16 @@ start_servers() {
         fatal=1
     fi
 
+    # The IMAP tests deliver mail with APPEND as these users and watch it arrive.
+    if svc_dovecot_start "$IMAP_PORT_BASE" support sales; then
+        export SIFT_TEST_IMAP="Host=127.0.0.1;Port=$SVC_DOVECOT_PORT;Users=support,sales;Password=$SVC_DOVECOT_PASSWORD"
+        log "Dovecot (IMAP) ready on 127.0.0.1:$SVC_DOVECOT_PORT"
+    else
+        unset SIFT_TEST_IMAP
+        warn "ERROR: could not start Dovecot; SIFT_TEST_IMAP is not set, tests needing it will skip"
+        fatal=1
+    fi
+
     if (( fatal )) && is_ci; then
         warn "CI=true: a required test server failed to start"
         return 1
@@ -110,6 +121,7 @@ check_servers() {
     }
     printf 'SIFT_TEST_POSTGRES=%s\n' "${SIFT_TEST_POSTGRES:-<unset>}"
     printf 'SIFT_TEST_REDIS=%s\n' "${SIFT_TEST_REDIS:-<unset>}"
+    printf 'SIFT_TEST_IMAP=%s\n' "${SIFT_TEST_IMAP:-<unset>}"
 
     if [[ -n "${SIFT_TEST_POSTGRES:-}" ]]; then
         local psql=(svc_psql -A -t)
@@ -133,6 +145,14 @@ check_servers() {
         check "redis started" "yes" "no"
     fi
 
+    if [[ -n "${SIFT_TEST_IMAP:-}" ]]; then
+        out="$(_svc_dovecot_greeting "$SVC_DOVECOT_PORT")"
+        [[ "$out" == *"Dovecot"*"ready"* ]] && out=greeting
+        check "dovecot greeting" "greeting" "$out"
+    else
+        check "dovecot started" "yes" "no"
+    fi
+
     svc_cleanup
     # Confirm that the stop really stopped them.
     if [[ -n "$SVC_PG_PORT" ]]; then
@@ -142,6 +162,10 @@ check_servers() {
     if [[ -n "$SVC_REDIS_PORT" ]]; then
         out="$(redis-cli -h 127.0.0.1 -p "$SVC_REDIS_PORT" ping 2>/dev/null || echo down)"
         check "redis stopped" "down" "$out"
+    fi
+    if [[ -n "$SVC_DOVECOT_PORT" ]]; then
+        out="$([[ -n "$(_svc_dovecot_greeting "$SVC_DOVECOT_PORT")" ]] && echo up || echo down)"
+        check "dovecot stopped" "down" "$out"
     fi
     out="$([[ -e "$SVC_WORK_DIR" ]] && echo present || echo removed)"
     check "temp dir removed" "removed" "$out"

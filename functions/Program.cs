@@ -30,6 +30,7 @@ builder.AddSiftQueue();
 builder.AddSiftIngestion();
 builder.AddGraphIngestion();
 builder.AddGmailIngestion();
+builder.AddImapIngestion();
 builder.AddSiftPolicy();
 builder.AddSiftWorkflows();
 builder.AddSiftApi();
@@ -41,6 +42,7 @@ app.MapMessagesApi();
 app.MapGraphWebhooks();
 app.MapGmailWebhooks();
 app.MapIngestApi();
+app.MapImapIngestApi();
 
 return await command.RunAsync(app);
 

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# scripts/services.sh: throwaway PostgreSQL and Redis servers for scripts (test.sh,
+# scripts/services.sh: throwaway PostgreSQL, Redis and Dovecot (IMAP) servers for scripts (test.sh,
 # benchmarks/run.sh). A library: `source` it, do not run it.
 #
 #   source "$REPO_ROOT/scripts/services.sh"
@@ -9,6 +9,7 @@
 #   svc_install_missing postgres redis-server:redis-server redis-cli:redis-tools
 #   svc_pg_start 55432 'max_connections = 200'   # -> SVC_PG_PORT, SVC_PG_BIN, SVC_PG_DATA
 #   svc_redis_start 56379                         # -> SVC_REDIS_PORT
+#   svc_dovecot_start 57143 support sales         # -> SVC_DOVECOT_PORT (password: secret)
 #   export MY_PG="Host=127.0.0.1;Port=$SVC_PG_PORT;Username=postgres"   # caller's choice
 #   ...
 #   svc_cleanup                          # stops only what this process started
@@ -36,6 +37,12 @@
 #   svc_pg_stop
 #   svc_redis_start BASE_PORT       in-memory redis (no RDB/AOF) on a free port
 #   svc_redis_stop                  stops it only if the pid still matches ours
+#   svc_dovecot_start BASE_PORT [USER...]
+#                                   Dovecot IMAP on a free port >= BASE_PORT, loopback
+#                                   only, plaintext auth (no TLS), Maildir, config and a
+#                                   passwd-file in the work dir; USERs (default support,
+#                                   sales) all have the password $SVC_DOVECOT_PASSWORD
+#   svc_dovecot_stop                stops the master by the pid we started, waits for it
 #   svc_cleanup                     stops what was started, removes SVC_WORK_DIR if
 #                                   svc_make_work_dir created it; idempotent, silent
 #
@@ -43,7 +50,9 @@
 #   SVC_NAME (knob)  SVC_PORT_ATTEMPTS (knob, default 5)  SVC_WORK_DIR
 #   SVC_PG_BIN SVC_PG_DATA SVC_PG_PORT SVC_PG_STARTED
 #   SVC_REDIS_PORT SVC_REDIS_PIDFILE SVC_REDIS_STARTED
-# SVC_PG_PORT / SVC_REDIS_PORT stay set after a stop, so a caller can check that the
+#   SVC_DOVECOT_PORT SVC_DOVECOT_DIR SVC_DOVECOT_PID SVC_DOVECOT_STARTED
+#   SVC_DOVECOT_PASSWORD (knob, default secret)
+# SVC_PG_PORT / SVC_REDIS_PORT / SVC_DOVECOT_PORT stay set after a stop, so a caller can check that the
 # server is really gone.
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
@@ -66,6 +75,11 @@ SVC_PG_STARTED=0
 SVC_REDIS_PORT=""
 SVC_REDIS_PIDFILE=""
 SVC_REDIS_STARTED=0
+SVC_DOVECOT_PORT=""
+SVC_DOVECOT_DIR=""
+SVC_DOVECOT_PID=""
+SVC_DOVECOT_STARTED=0
+SVC_DOVECOT_PASSWORD="${SVC_DOVECOT_PASSWORD:-secret}"
 SVC_APT_UPDATED=0
 SVC_POLICY_RC_CREATED=0   # 1 while we own /usr/sbin/policy-rc.d and must remove it
 
@@ -397,6 +411,155 @@ svc_redis_stop() {
     return 0
 }
 
+# --- Dovecot (IMAP) -------------------------------------------------------------------
+# Debian keeps the binary in /usr/sbin, which a non-root PATH may lack.
+svc_dovecot_bin() {
+    command -v dovecot 2>/dev/null || { [[ -x /usr/sbin/dovecot ]] && echo /usr/sbin/dovecot; }
+}
+
+# Writes $SVC_DOVECOT_DIR/dovecot.conf for port $1. Dovecot runs under the invoking user;
+# as root it cannot (its login processes refuse root and mail access refuses uid 0), so it
+# uses the dovenull and dovecot users that the Debian package creates, as a system install does.
+_svc_dovecot_config() {
+    local port="$1" dir="$SVC_DOVECOT_DIR" login_user internal_user mail_user mail_group
+    if svc_is_root; then
+        login_user=dovenull; internal_user=dovecot; mail_user=dovecot; mail_group="$(id -gn dovecot)"
+    else
+        login_user="$(id -un)"; internal_user="$login_user"; mail_user="$login_user"; mail_group="$(id -gn)"
+    fi
+    cat >"$dir/dovecot.conf" <<EOF
+# Throwaway Dovecot written by $SVC_NAME (scripts/services.sh): loopback only, no TLS.
+protocols = imap
+listen = 127.0.0.1
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = $login_user
+default_internal_user = $internal_user
+mail_uid = $mail_user
+mail_gid = $mail_group
+first_valid_uid = $(id -u "$mail_user")
+first_valid_gid = $(id -g "$mail_user")
+mail_location = maildir:$dir/mail/%u
+# Tests open many sessions per user at once; new mail is noticed within a second in IDLE.
+mail_max_userip_connections = 500
+mailbox_idle_check_interval = 1 secs
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $dir/passwd
+}
+userdb {
+  driver = static
+  args = uid=$mail_user gid=$mail_group home=$dir/mail/%u
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $port
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+EOF
+}
+
+# svc_dovecot_start BASE_PORT [USER...]
+svc_dovecot_start() {
+    local base_port="$1"
+    shift
+    local users=("$@") bin
+    (( ${#users[@]} )) || users=(support sales)
+    if [[ -z "$SVC_WORK_DIR" ]]; then
+        svc_warn "svc_dovecot_start: no work dir (call svc_make_work_dir first)"
+        return 1
+    fi
+    if ! bin="$(svc_dovecot_bin)"; then
+        svc_warn "dovecot not found (Debian package dovecot-imapd)"
+        return 1
+    fi
+    if svc_is_root && ! { id dovenull && id dovecot; } >/dev/null 2>&1; then
+        svc_warn "no dovenull/dovecot OS users; Dovecot cannot run as root without them"
+        return 1
+    fi
+
+    SVC_DOVECOT_DIR="$SVC_WORK_DIR/dovecot"
+    mkdir -p "$SVC_DOVECOT_DIR/run" "$SVC_DOVECOT_DIR/state" "$SVC_DOVECOT_DIR/mail"
+    local user
+    for user in "${users[@]}"; do
+        printf '%s:{PLAIN}%s\n' "$user" "$SVC_DOVECOT_PASSWORD"
+    done >"$SVC_DOVECOT_DIR/passwd"
+    if svc_is_root; then
+        chown dovecot: "$SVC_DOVECOT_DIR/mail"
+    fi
+
+    local attempt port=$base_port i
+    for (( attempt = 1; attempt <= SVC_PORT_ATTEMPTS; attempt++ )); do
+        port="$(svc_find_free_port "$port")" || { svc_warn "no free port for Dovecot"; return 1; }
+        _svc_dovecot_config "$port"
+        : >"$SVC_DOVECOT_DIR/dovecot.log"
+        # -F: the master stays in the foreground of its own background job, so its pid is ours to stop.
+        "$bin" -F -c "$SVC_DOVECOT_DIR/dovecot.conf" </dev/null >>"$SVC_DOVECOT_DIR/dovecot.log" 2>&1 &
+        SVC_DOVECOT_PID=$!
+        for (( i = 0; i < 100; i++ )); do
+            kill -0 "$SVC_DOVECOT_PID" 2>/dev/null || break
+            if [[ "$(_svc_dovecot_greeting "$port")" == *"Dovecot"*"ready"* ]]; then
+                SVC_DOVECOT_STARTED=1
+                SVC_DOVECOT_PORT="$port"
+                return 0
+            fi
+            sleep 0.1
+        done
+        # Exited (lost the port to another process, say) or never answered: make sure it is gone.
+        _svc_dovecot_kill
+        grep -q 'Address already in use' "$SVC_DOVECOT_DIR/dovecot.log" 2>/dev/null || break
+        port=$(( port + 1 ))
+    done
+    svc_warn "Dovecot did not start; last lines of its log:"
+    tail -n 20 "$SVC_DOVECOT_DIR/dovecot.log" >&2 2>/dev/null || true
+    return 1
+}
+
+# Prints the first line the IMAP server on 127.0.0.1:$1 sends (its greeting), or nothing.
+_svc_dovecot_greeting() {
+    local line="" fd
+    { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 0
+    IFS= read -r -t 2 line <&"$fd" || true
+    printf 'a logout\r\n' >&"$fd" 2>/dev/null || true
+    exec {fd}>&-
+    printf '%s' "${line%$'\r'}"
+}
+
+# Stops the master we started (it stops its children), waits up to 10 s, then kills it.
+_svc_dovecot_kill() {
+    [[ -n "$SVC_DOVECOT_PID" ]] || return 0
+    local i
+    kill "$SVC_DOVECOT_PID" 2>/dev/null || true
+    for (( i = 0; i < 100; i++ )); do
+        kill -0 "$SVC_DOVECOT_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$SVC_DOVECOT_PID" 2>/dev/null; then
+        kill -9 "$SVC_DOVECOT_PID" 2>/dev/null || true
+    fi
+    wait "$SVC_DOVECOT_PID" 2>/dev/null || true
+    SVC_DOVECOT_PID=""
+}
+
+svc_dovecot_stop() {
+    (( SVC_DOVECOT_STARTED )) || return 0
+    _svc_dovecot_kill
+    SVC_DOVECOT_STARTED=0
+    return 0
+}
+
 # --- cleanup --------------------------------------------------------------------------
 # Stops only the servers this process started and removes the work dir if we created
 # it. Silent on success; idempotent, so an explicit call and an EXIT trap do not clash.
@@ -405,6 +568,7 @@ svc_cleanup() {
     [[ $- == *e* ]] && had_e=1
     set +e
 
+    svc_dovecot_stop
     svc_redis_stop
     svc_pg_stop
     if (( SVC_POLICY_RC_CREATED )); then
