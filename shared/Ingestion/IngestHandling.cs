@@ -55,6 +55,7 @@ public static class IngestionExtensions
         builder.Services.AddSingleton<IngestJobs>();
         builder.Services.AddSingleton<IngestCursors>();
         builder.Services.AddSingleton<IngestRunner>();
+        builder.Services.AddSingleton<IngestLeases>();
         return builder;
     }
 }

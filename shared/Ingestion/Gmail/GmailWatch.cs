@@ -48,8 +48,11 @@ internal sealed partial class GmailWatch(GmailApi gmail, IngestCursors cursors, 
     private static partial void LogFailed(ILogger logger, Exception exception, string mailbox);
 }
 
-/// <summary>Runs <see cref="GmailWatch"/> in worker processes, when Gmail ingestion has credentials and a topic.</summary>
-internal sealed class GmailWatchService(GmailWatch watch, IOptions<GmailOptions> options, IConfiguration configuration, TimeProvider time) : BackgroundService
+/// <summary>
+/// Runs <see cref="GmailWatch"/> in worker processes, when Gmail ingestion has credentials and a topic: in one process at a
+/// time, the holder of the <c>gmail:watch</c> lease; the others look every few minutes whether its holder stopped.
+/// </summary>
+internal sealed class GmailWatchService(GmailWatch watch, IngestLeases leases, IOptions<GmailOptions> options, IConfiguration configuration, TimeProvider time) : BackgroundService
 {
     /// <summary>After a failed renewal, the next try comes sooner than the full interval.</summary>
     private static readonly TimeSpan RetryInterval = TimeSpan.FromMinutes(5);
@@ -63,18 +66,43 @@ internal sealed class GmailWatchService(GmailWatch watch, IOptions<GmailOptions>
         }
 
         var mailboxes = settings.Mailboxes.Count(m => !string.IsNullOrWhiteSpace(m));
-        while (!stoppingToken.IsCancellationRequested)
+        var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        var check = settings.WatchInterval < RetryInterval ? settings.WatchInterval : RetryInterval;
+        try
         {
-            var renewed = await watch.RenewAllAsync(stoppingToken);
-            var wait = renewed == mailboxes || settings.WatchInterval < RetryInterval ? settings.WatchInterval : RetryInterval;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
+                var wait = check;
+                if (await TryLeaseAsync(owner, settings.WatchInterval * 2, stoppingToken))
+                {
+                    var renewed = await watch.RenewAllAsync(stoppingToken);
+                    wait = renewed == mailboxes ? settings.WatchInterval : check;
+                }
+
                 await Task.Delay(wait, time, stoppingToken);
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await leases.ReleaseAsync(LeaseName, owner, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public const string LeaseName = "gmail:watch";
+
+    private async Task<bool> TryLeaseAsync(string owner, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await leases.TryAcquireAsync(LeaseName, owner, duration, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The database is out of reach: renew anyway (watch is idempotent) rather than let the watch lapse.
+            return true;
         }
     }
 }

@@ -8,10 +8,13 @@ namespace Sift.Ingestion.Graph;
 /// <summary>
 /// Worker role: keeps the subscriptions alive (created at start, renewed before expiry) and queues a delta catch-up per
 /// mailbox at start, after a subscription had to be created, and every <see cref="GraphOptions.DeltaInterval"/>.
+/// With several worker processes, one at a time does it: the holder of the <c>graph:subscriptions</c> lease; the others
+/// check every interval whether it is still held, and take over when its holder stopped renewing it.
 /// </summary>
 internal sealed partial class GraphSubscriptionService(
     GraphSubscriptionManager manager,
     IngestJobs jobs,
+    IngestLeases leases,
     IOptions<GraphOptions> options,
     IConfiguration configuration,
     TimeProvider time,
@@ -25,11 +28,41 @@ internal sealed partial class GraphSubscriptionService(
             return;
         }
 
+        var interval = graph.CheckInterval < graph.DeltaInterval ? graph.CheckInterval : graph.DeltaInterval;
+        var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        try
+        {
+            await RunAsync(graph, interval, owner, stoppingToken);
+        }
+        finally
+        {
+            try
+            {
+                await leases.ReleaseAsync(LeaseName, owner, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogLoopFailed(logger, ex);
+            }
+        }
+    }
+
+    public const string LeaseName = "graph:subscriptions";
+
+    private async Task RunAsync(GraphOptions graph, TimeSpan interval, string owner, CancellationToken stoppingToken)
+    {
         var nextDelta = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (!await leases.TryAcquireAsync(LeaseName, owner, interval * 3, stoppingToken))
+                {
+                    // Another worker manages the subscriptions; look again after an interval.
+                    await Task.Delay(interval, time, stoppingToken);
+                    continue;
+                }
+
                 var created = await manager.EnsureAllAsync(stoppingToken);
                 var due = time.GetUtcNow() >= nextDelta;
                 foreach (var mailbox in due ? graph.Mailboxes.Where(m => !string.IsNullOrWhiteSpace(m)) : created)
@@ -42,7 +75,7 @@ internal sealed partial class GraphSubscriptionService(
                     nextDelta = time.GetUtcNow() + graph.DeltaInterval;
                 }
 
-                await Task.Delay(graph.CheckInterval < graph.DeltaInterval ? graph.CheckInterval : graph.DeltaInterval, time, stoppingToken);
+                await Task.Delay(interval, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -32,7 +32,7 @@ internal sealed class ImapIngestion(
             services.GetRequiredService<MessageIntake>(),
             services.GetRequiredService<IngestJobs>(),
             services.GetRequiredService<IngestCursors>(),
-            services.GetRequiredService<ImapLeases>(),
+            services.GetRequiredService<IngestLeases>(),
             services.GetRequiredService<ImapStatusBoard>(),
             services.GetRequiredService<TimeProvider>(),
             logger));

@@ -20,7 +20,6 @@ public static class ImapIngestionExtensions
         builder.Services.AddOptions<ImapOptions>().BindConfiguration(ImapOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ImapOptions>, ImapOptionsValidator>();
         builder.Services.AddSingleton<ImapStatusBoard>();
-        builder.Services.AddSingleton<ImapLeases>();
         builder.Services.AddHostedService<ImapIngestion>();
         builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.TypeInfoResolverChain.Add(ImapJsonContext.Default));
         return builder;

@@ -21,11 +21,14 @@ internal sealed partial class ImapListener(
     MessageIntake intake,
     IngestJobs jobs,
     IngestCursors cursors,
-    ImapLeases leases,
+    IngestLeases leases,
     ImapStatusBoard board,
     TimeProvider time,
     ILogger logger)
 {
+    /// <summary>The account's row in <c>ingest_leases</c>.</summary>
+    private string LeaseName => $"imap:{account.Name}";
+
     public const string Source = "imap";
 
     /// <summary>The same limit as <c>POST /api/messages</c>: larger messages are recorded as rejected, not loaded.</summary>
@@ -46,7 +49,7 @@ internal sealed partial class ImapListener(
                 bool leased;
                 try
                 {
-                    leased = await leases.TryAcquireAsync(account.Name, owner, options.LeaseDuration, stoppingToken);
+                    leased = await leases.TryAcquireAsync(LeaseName, owner, options.LeaseDuration, stoppingToken);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -73,7 +76,7 @@ internal sealed partial class ImapListener(
             try
             {
                 using var release = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await leases.ReleaseAsync(account.Name, owner, release.Token);
+                await leases.ReleaseAsync(LeaseName, owner, release.Token);
             }
             catch (Exception ex)
             {
@@ -133,7 +136,7 @@ internal sealed partial class ImapListener(
             try
             {
                 await Task.Delay(options.LeaseDuration / 3, time, session.Token);
-                if (await leases.TryAcquireAsync(account.Name, owner, options.LeaseDuration, session.Token))
+                if (await leases.TryAcquireAsync(LeaseName, owner, options.LeaseDuration, session.Token))
                 {
                     renewedAt = time.GetUtcNow();
                     continue;

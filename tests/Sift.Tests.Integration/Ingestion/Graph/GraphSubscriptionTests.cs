@@ -218,6 +218,29 @@ public sealed class GraphSubscriptionTests
         Assert.NotNull(await host.Services.GetRequiredService<IngestCursors>().GetAsync("graph", GraphTestHost.Mailbox, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Two_worker_processes_on_one_database_create_one_subscription_per_mailbox()
+    {
+        await using var graph = await FakeGraphServer.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        var settings = new Dictionary<string, string?> { ["Sift:Roles"] = "api,worker", ["Sift:Graph:DeltaInterval"] = "00:00:05" };
+        await using var first = GraphTestHost.Create(database, graph, settings);
+        await using var second = GraphTestHost.Create(database, graph, settings);
+        first.CreateClient().Dispose();
+        second.CreateClient().Dispose();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await GraphTestHost.CountAsync(first, "messages") < 3 && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100);
+        }
+
+        // Both services ran their loop; only the holder of the graph:subscriptions lease talked to Graph.
+        Assert.Equal(3, await GraphTestHost.CountAsync(first, "messages"));
+        Assert.Single(graph.Seen("POST", "/v1.0/subscriptions"));
+        Assert.Equal(1, await GraphTestHost.CountAsync(first, "ingest_leases"));
+    }
+
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.Postgres)]
