@@ -4,6 +4,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using BodyType = Microsoft.Graph.Models.BodyType;
+using ItemBody = Microsoft.Graph.Models.ItemBody;
 using Microsoft.Kiota.Abstractions;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
@@ -166,10 +167,14 @@ internal static class GraphMessageMapping
             .Split([' ', '\t', '\r', '\n', ','], StringSplitOptions.RemoveEmptyEntries)
             .Select(MimeNormalizer.NormalizeMessageId).OfType<string>().ToArray();
 
-        // The unique body is the new part of a reply, without the quoted history: what triage is about.
-        var body = !string.IsNullOrWhiteSpace(message.UniqueBody?.Content) ? message.UniqueBody : message.Body;
-        var html = body?.ContentType == BodyType.Html;
-        var text = html ? MimeNormalizer.HtmlToText(body!.Content) ?? string.Empty : body?.Content ?? string.Empty;
+        // The whole body is the text; the new text comes from Graph's uniqueBody (the reply without the quoted history),
+        // less its signature, or, without a uniqueBody, from the same analysis as a raw message's.
+        static string ToText(ItemBody? body) => body?.ContentType == BodyType.Html ? MimeNormalizer.HtmlToText(body.Content) ?? string.Empty : body?.Content ?? string.Empty;
+        var html = (message.Body ?? message.UniqueBody)?.ContentType == BodyType.Html;
+        var text = ToText(message.Body ?? message.UniqueBody);
+        var (newText, language) = !string.IsNullOrWhiteSpace(message.UniqueBody?.Content)
+            ? MimeNormalizer.AnalyzeText(ToText(message.UniqueBody), html: null)
+            : MimeNormalizer.AnalyzeText(html ? null : message.Body?.Content, html ? message.Body?.Content : null);
         var from = message.From?.EmailAddress ?? message.Sender?.EmailAddress;
 
         return new InboundMessage
@@ -186,7 +191,9 @@ internal static class GraphMessageMapping
             InReplyTo = inReplyTo,
             References = [.. references],
             ThreadId = message.ConversationId ?? references.FirstOrDefault() ?? inReplyTo ?? messageId,
-            Text = text,
+            Text = text.Trim(),
+            NewText = newText,
+            Language = language,
             HtmlOnly = html,
             ContentType = headers.GetValueOrDefault("content-type")?.Split(';')[0].Trim().ToLowerInvariant() is { Length: > 0 } type ? type : "text/plain",
             Headers = headers,

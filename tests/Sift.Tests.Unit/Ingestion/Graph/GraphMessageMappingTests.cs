@@ -37,7 +37,8 @@ public sealed class GraphMessageMappingTests
 
         Assert.Equal("reply-2@initech.example", inbound.InternetMessageId);
         Assert.Equal("AAQkADOUpag6yWs=", inbound.ThreadId);
-        Assert.Equal("Thanks!\r\n", inbound.Text);
+        Assert.Equal("Thanks!\r\n\r\nOn Monday you wrote:\r\n> Welcome to our group", inbound.Text);
+        Assert.Equal("Thanks!", inbound.NewText);
         Assert.False(inbound.HtmlOnly);
         Assert.Equal("danas@initech.example", inbound.From.Address);
         Assert.Equal("Dana Swope", inbound.From.Name);
