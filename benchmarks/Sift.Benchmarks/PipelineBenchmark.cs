@@ -68,14 +68,16 @@ internal static class PipelineBenchmark
         var seconds = clock.Elapsed.TotalSeconds;
         var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / options.Messages;
 
-        var own = ingest.Select(kv => kv.Value + probe.EpisodeMs(kv.Key) + probe.ClaimShareMs).Order().ToArray();
+        var withTransport = ingest.Select(kv => kv.Value + probe.EpisodeMs(kv.Key) + probe.ClaimShareMs).Order().ToArray();
+        var own = ingest.Select(kv => kv.Value + probe.EpisodeMs(kv.Key) - probe.TransportMs(kv.Key) + probe.ClaimShareMs).Order().ToArray();
         var episodes = ingest.Keys.Select(probe.EpisodeMs).Order().ToArray();
         var ingests = ingest.Values.Order().ToArray();
         var result = string.Create(CultureInfo.InvariantCulture, $$"""
-            {"engine":"{{options.Engine}}","mode":"{{(options.Sequential ? "sequential" : "load")}}","messages":{{options.Messages}},"concurrency":{{options.Concurrency}},"clients":{{options.Clients}},"seconds":{{seconds:0.###}},"messagesPerSecond":{{options.Messages / seconds:0.#}},"ownMsP50":{{Percentile(own, 0.50):0.###}},"ownMsP95":{{Percentile(own, 0.95):0.###}},"episodeMsP50":{{Percentile(episodes, 0.50):0.###}},"episodeMsP95":{{Percentile(episodes, 0.95):0.###}},"ingestMsP50":{{Percentile(ingests, 0.50):0.###}},"ingestMsP95":{{Percentile(ingests, 0.95):0.###}},"commitsPerMessage":{{probe.Commits / (double)options.Messages:0.##}},"cpuMsPerMessage":{{cpuMs:0.###}}}
+            {"engine":"{{options.Engine}}","mode":"{{(options.Sequential ? "sequential" : "load")}}","messages":{{options.Messages}},"concurrency":{{options.Concurrency}},"clients":{{options.Clients}},"seconds":{{seconds:0.###}},"messagesPerSecond":{{options.Messages / seconds:0.#}},"ownMsP50":{{Percentile(own, 0.50):0.###}},"ownMsP95":{{Percentile(own, 0.95):0.###}},"withTransportMsP50":{{Percentile(withTransport, 0.50):0.###}},"withTransportMsP95":{{Percentile(withTransport, 0.95):0.###}},"episodeMsP50":{{Percentile(episodes, 0.50):0.###}},"episodeMsP95":{{Percentile(episodes, 0.95):0.###}},"ingestMsP50":{{Percentile(ingests, 0.50):0.###}},"ingestMsP95":{{Percentile(ingests, 0.95):0.###}},"commitsPerMessage":{{probe.Commits / (double)options.Messages:0.##}},"cpuMsPerMessage":{{cpuMs:0.###}}}
             """);
-        Console.WriteLine($"{options.Engine} ({(options.Sequential ? "one at a time" : $"{options.Clients} clients")}): {options.Messages} messages in {seconds:0.00} s = {options.Messages / seconds:0} msg/s; Sift's own time per message p50 {Percentile(own, 0.5):0.00} ms, p95 {Percentile(own, 0.95):0.00} ms; {probe.Commits / (double)options.Messages:0.0} commits and {cpuMs:0.00} ms of CPU (this process) per message");
+        Console.WriteLine($"{options.Engine} ({(options.Sequential ? "one at a time" : $"{options.Clients} clients")}): {options.Messages} messages in {seconds:0.00} s = {options.Messages / seconds:0} msg/s; Sift's own time per message p50 {Percentile(own, 0.5):0.00} ms, p95 {Percentile(own, 0.95):0.00} ms (with the outbox transport {Percentile(withTransport, 0.5):0.00} / {Percentile(withTransport, 0.95):0.00} ms); {probe.Commits / (double)options.Messages:0.0} commits and {cpuMs:0.00} ms of CPU (this process) per message");
         Console.WriteLine("RESULT " + result);
+        Console.WriteLine("Spans (p50 / p95 ms, count): " + string.Join("; ", probe.SpanSummary()));
         try
         {
             Directory.Delete(dataDirectory, recursive: true);
@@ -181,7 +183,9 @@ internal static class PipelineBenchmark
         private readonly ActivityListener _activities;
         private readonly MeterListener _meters = new();
         private readonly ConcurrentDictionary<Guid, double> _episodeMs = new();
+        private readonly ConcurrentDictionary<Guid, double> _transportMs = new();
         private readonly ConcurrentDictionary<Guid, byte> _settled = new();
+        private readonly ConcurrentDictionary<string, ConcurrentBag<double>> _spans = new(StringComparer.Ordinal);
         private double _claimMs;
         private long _claimed;
         private long _commits;
@@ -212,9 +216,14 @@ internal static class PipelineBenchmark
 
         public double EpisodeMs(Guid id) => _episodeMs.GetValueOrDefault(id);
 
+        /// <summary>Time the message's episodes spent in the mail transport (the dry-run outbox here; an external API in production).</summary>
+        public double TransportMs(Guid id) => _transportMs.GetValueOrDefault(id);
+
         public void Reset()
         {
             _episodeMs.Clear();
+            _transportMs.Clear();
+            _spans.Clear();
             _settled.Clear();
             _claimMs = 0;
             _claimed = 0;
@@ -241,9 +250,27 @@ internal static class PipelineBenchmark
             _meters.Dispose();
         }
 
+        /// <summary>Each kind of span (ingest, claim, episode, each step) with its median and 95th percentile: where the time goes.</summary>
+        public IEnumerable<string> SpanSummary() => _spans
+            .OrderBy(s => s.Key, StringComparer.Ordinal)
+            .Select(s => (s.Key, Values: s.Value.Order().ToArray()))
+            .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {Percentile(s.Values, 0.5):0.000} / {Percentile(s.Values, 0.95):0.000} ({s.Values.Length})"));
+
         private void Stopped(Activity activity)
         {
-            if (activity.OperationName == "claim")
+            _spans.GetOrAdd(activity.OperationName, _ => []).Add(activity.Duration.TotalMilliseconds);
+            if (activity.OperationName == "transport")
+            {
+                for (var parent = activity.Parent; parent is not null; parent = parent.Parent)
+                {
+                    if (parent.GetTagItem(SiftTelemetry.MessageIdTag) is Guid owner)
+                    {
+                        _transportMs.AddOrUpdate(owner, activity.Duration.TotalMilliseconds, (_, sum) => sum + activity.Duration.TotalMilliseconds);
+                        break;
+                    }
+                }
+            }
+            else if (activity.OperationName == "claim")
             {
                 lock (_episodeMs)
                 {

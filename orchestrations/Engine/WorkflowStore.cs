@@ -94,6 +94,7 @@ internal sealed class WorkflowStore(SiftDatabase database)
     /// </summary>
     public async Task CommitAsync(WorkflowClaim claim, Checkpoint checkpoint, CancellationToken cancellationToken)
     {
+        using var activity = SiftTelemetry.Source.StartActivity("checkpoint");
         var fence = new
         {
             id = claim.MessageId,

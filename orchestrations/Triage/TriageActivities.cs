@@ -7,6 +7,7 @@ using Sift.Filtering;
 using Sift.Mail;
 using Sift.Policy;
 using Sift.Storage;
+using Sift.Telemetry;
 
 namespace Sift.Triage;
 
@@ -49,11 +50,23 @@ public sealed class TriageActivities(RoutingPolicy policy, IMailTransport transp
 
     public static Outline Outline(InboundMessage message, string owner) => Drafter.Outline(message, owner);
 
-    public Task<SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken) =>
-        transport.FindSentAsync(idempotencyKey, cancellationToken);
+    /// <summary>Asks the transport whether a reply already left. The span lets time waiting on the transport be told from Sift's own.</summary>
+    public async Task<SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var activity = SiftTelemetry.Source.StartActivity(TransportSpan);
+        activity?.SetTag("sift.transport", transport.Name);
+        return await transport.FindSentAsync(idempotencyKey, cancellationToken);
+    }
 
-    public Task<SendReceipt> SendAsync(OutgoingReply reply, CancellationToken cancellationToken) =>
-        transport.SendAsync(reply, cancellationToken);
+    public async Task<SendReceipt> SendAsync(OutgoingReply reply, CancellationToken cancellationToken)
+    {
+        using var activity = SiftTelemetry.Source.StartActivity(TransportSpan);
+        activity?.SetTag("sift.transport", transport.Name);
+        return await transport.SendAsync(reply, cancellationToken);
+    }
+
+    /// <summary>The span around every call to the mail transport (an external API in production; the outbox folder in the embedded default).</summary>
+    public const string TransportSpan = "transport";
 
     /// <summary>A console review needs no post: the draft row is the review item. Slack and Teams posts will be side effects.</summary>
     public static ReviewRequest RequestReview(RouteDecision route, DateTimeOffset now) => new("console", route.Owner, route.SlaDeadline, now);
