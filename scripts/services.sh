@@ -554,7 +554,8 @@ _svc_dovecot_kill() {
 }
 
 svc_dovecot_stop() {
-    (( SVC_DOVECOT_STARTED )) || return 0
+    # A pid without STARTED is a server interrupted while it came up (Ctrl-C during the greeting wait): ours too.
+    (( SVC_DOVECOT_STARTED )) || [[ -n "$SVC_DOVECOT_PID" ]] || return 0
     _svc_dovecot_kill
     SVC_DOVECOT_STARTED=0
     return 0

@@ -15,6 +15,8 @@ internal sealed partial class IngestWorker(
 
     public static TimeSpan Retention { get; set; } = TimeSpan.FromDays(3);
 
+    public static TimeSpan FailedRetention { get; set; } = TimeSpan.FromDays(30);
+
     private const int BatchSize = 4;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -29,15 +31,16 @@ internal sealed partial class IngestWorker(
         {
             try
             {
+                // Hourly, busy or not.
+                if (time.GetUtcNow() > nextPurge)
+                {
+                    await jobs.PurgeAsync(Retention, FailedRetention, stoppingToken);
+                    nextPurge = time.GetUtcNow().AddHours(1);
+                }
+
                 if (await runner.RunDueAsync(BatchSize, stoppingToken) > 0)
                 {
                     continue;
-                }
-
-                if (time.GetUtcNow() > nextPurge)
-                {
-                    await jobs.PurgeAsync(Retention, stoppingToken);
-                    nextPurge = time.GetUtcNow().AddHours(1);
                 }
 
                 await signal.WaitAsync(PollInterval, stoppingToken);

@@ -76,7 +76,7 @@ public static partial class Prefilter
             return Machine("bounce", "the subject is a delivery failure notice");
         }
 
-        if (BounceText().Match(message.Text) is { Success: true } failure)
+        if (BounceText().Match(message.Latest) is { Success: true } failure)
         {
             return Machine("bounce", $"the text is a delivery failure report (\"{failure.Value.Trim()}\")");
         }
@@ -141,7 +141,7 @@ public static partial class Prefilter
     [GeneratedRegex(@"^\s*complaint about message from\b", RegexOptions.IgnoreCase)]
     private static partial Regex FeedbackSubject();
 
-    [GeneratedRegex(@"^\s*((fwd?|tr|wg):\s*)?(returned mail\b|undeliver(able|ed)\b|delivery status notification|delivery (failure|has failed|failed)|mail delivery (failed|failure)|failure notice\b|non[- ]?delivery (report|notification)|unzustellbar|non remis|message not delivered|warning: could not send message|delayed mail|mail could not be delivered)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^\s*(returned mail\b|undeliver(able|ed)\b|delivery status notification|delivery (failure|has failed|failed)|mail delivery (failed|failure)|failure notice\b|non[- ]?delivery (report|notification)|unzustellbar|non remis|message not delivered|warning: could not send message|delayed mail|mail could not be delivered)", RegexOptions.IgnoreCase)]
     private static partial Regex BounceSubject();
 
     [GeneratedRegex(@"(this is the mail (system|delivery agent) at|delivery to the following recipients? (failed|has been delayed)|the following addresses had permanent fatal errors|could not be delivered to one or more recipients|your message (could not|cannot|wasn't|was not) (be )?delivered|i'm sorry to have to inform you that your message could not|this message was created automatically by mail delivery software|a message that you sent could not be delivered|unable to deliver (your )?message to the following|permanent error\. the following address|---+ ?the following addresses had (permanent|delivery) )", RegexOptions.IgnoreCase)]

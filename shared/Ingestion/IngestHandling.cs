@@ -37,6 +37,21 @@ internal static class IngestTelemetry
         "sift.ingest.rejected", description: "Input refused on sight and recorded (forged, malformed, unparsable)");
 }
 
+/// <summary>Failures that the same input will cause again, however often it is retried.</summary>
+public static class IngestErrors
+{
+    /// <summary>
+    /// PostgreSQL's data exceptions (class 22: a value the column cannot hold) and program limits (class 54: an index
+    /// key too large), and malformed values found in the message: retrying cannot help, the message must be set aside.
+    /// </summary>
+    public static bool IsPermanent(Exception exception) => exception switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("54", StringComparison.Ordinal),
+        FormatException or ArgumentException or System.Text.Json.JsonException => true,
+        _ => exception.InnerException is { } inner && IsPermanent(inner),
+    };
+}
+
 /// <summary>Which roles this process plays (<c>Sift:Roles</c>, default <c>api,worker</c>).</summary>
 public static class SiftRoles
 {

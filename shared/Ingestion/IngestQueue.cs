@@ -41,9 +41,13 @@ public sealed record IngestJobSummary(Guid Id, string Source, string Kind, strin
 /// </summary>
 public sealed class IngestJobs(SiftDatabase database, IngestSignal signal, TimeProvider time)
 {
-    public const int MaxAttempts = 8;
+    /// <summary>With the backoff below, about an hour and a half of retries: longer than a typical outage of a peer or of Redis.</summary>
+    public const int MaxAttempts = 16;
 
-    /// <summary>Persists a job. Returns false when a job with the same dedupe key already exists.</summary>
+    /// <summary>
+    /// Persists a job. Returns false when a job with the same dedupe key is already queued or done. A dead one is queued
+    /// again: the same work asked for anew (say, by a delta catch-up after an outage) must not be swallowed by the key.
+    /// </summary>
     public async Task<bool> EnqueueAsync(IngestJobRequest request, CancellationToken cancellationToken)
     {
         var created = await InsertAsync(request, IngestJobState.Queued, lastError: null, cancellationToken);
@@ -60,7 +64,8 @@ public sealed class IngestJobs(SiftDatabase database, IngestSignal signal, TimeP
     public async Task RecordRejectionAsync(IngestJobRequest request, string reason, CancellationToken cancellationToken)
     {
         IngestTelemetry.Rejected.Add(1, new KeyValuePair<string, object?>("source", request.Source));
-        await InsertAsync(request with { DedupeKey = null }, IngestJobState.Rejected, reason, cancellationToken);
+        // Whatever an unauthenticated caller sent is kept short: a rejection is evidence, not storage.
+        await InsertAsync(request with { DedupeKey = null, Payload = Truncate(request.Payload, 4096), Mailbox = Truncate(request.Mailbox, 320) }, IngestJobState.Rejected, Truncate(reason), cancellationToken);
     }
 
     private async Task<bool> InsertAsync(IngestJobRequest request, string state, string? lastError, CancellationToken cancellationToken)
@@ -71,7 +76,10 @@ public sealed class IngestJobs(SiftDatabase database, IngestSignal signal, TimeP
             """
             INSERT INTO ingest_jobs (id, source, kind, mailbox, dedupe_key, payload, state, attempt, next_run_at, last_error, created_at, updated_at)
             VALUES (@Id, @Source, @Kind, @Mailbox, @DedupeKey, @Payload, @State, 0, @Now, @LastError, @Now, @Now)
-            ON CONFLICT DO NOTHING
+            ON CONFLICT (source, dedupe_key) WHERE dedupe_key IS NOT NULL DO UPDATE
+                SET state = excluded.state, attempt = 0, next_run_at = excluded.next_run_at, payload = excluded.payload,
+                    last_error = NULL, updated_at = excluded.updated_at
+                WHERE ingest_jobs.state = 'dead' AND excluded.state = 'queued'
             """,
             new
             {
@@ -110,7 +118,7 @@ public sealed class IngestJobs(SiftDatabase database, IngestSignal signal, TimeP
     }
 
     public Task CompleteAsync(IngestJob job, CancellationToken cancellationToken) =>
-        UpdateAsync(job.Id, IngestJobState.Done, time.GetUtcNow(), lastError: null, cancellationToken);
+        UpdateAsync(job, IngestJobState.Done, time.GetUtcNow(), lastError: null, cancellationToken);
 
     /// <summary>
     /// Records a failed attempt: due again after a backoff, or dead after the last attempt or when the failure is permanent.
@@ -125,9 +133,11 @@ public sealed class IngestJobs(SiftDatabase database, IngestSignal signal, TimeP
             delay = peer;
         }
 
-        await UpdateAsync(job.Id, dead ? IngestJobState.Dead : IngestJobState.Queued, time.GetUtcNow() + delay, error, cancellationToken);
+        await UpdateAsync(job, dead ? IngestJobState.Dead : IngestJobState.Queued, time.GetUtcNow() + delay, Truncate(error), cancellationToken);
         return dead;
     }
+
+    private static string Truncate(string value, int max = 2000) => value.Length <= max ? value : value[..max] + "…";
 
     /// <summary>Exponential backoff from 2 s, capped at 10 minutes, with up to 20% jitter.</summary>
     internal static TimeSpan Backoff(int attempt)
@@ -136,23 +146,31 @@ public sealed class IngestJobs(SiftDatabase database, IngestSignal signal, TimeP
         return TimeSpan.FromSeconds(seconds * (1 + (Random.Shared.NextDouble() * 0.2)));
     }
 
-    private async Task UpdateAsync(Guid id, string state, DateTimeOffset nextRunAt, string? lastError, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the outcome of one claim. Fenced by the attempt it claimed: a worker whose lease ran out while another
+    /// worker re-claimed the job (attempt + 1) cannot overwrite that worker's outcome.
+    /// </summary>
+    private async Task UpdateAsync(IngestJob job, string state, DateTimeOffset nextRunAt, string? lastError, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await database.WriteAsync(connection, transaction => connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE ingest_jobs SET state = @state, next_run_at = @nextRunAt, last_error = @lastError, updated_at = @now WHERE id = @id",
-            new { id, state, nextRunAt, lastError, now = time.GetUtcNow() },
+            "UPDATE ingest_jobs SET state = @state, next_run_at = @nextRunAt, last_error = @lastError, updated_at = @now WHERE id = @id AND attempt = @attempt AND state = @queued",
+            new { id = job.Id, attempt = job.Attempt, queued = IngestJobState.Queued, state, nextRunAt, lastError, now = time.GetUtcNow() },
             transaction,
             cancellationToken: cancellationToken)), cancellationToken);
     }
 
-    /// <summary>Finished jobs are kept for <paramref name="retention"/> (their dedupe keys absorb late repeats), then removed.</summary>
-    public async Task<int> PurgeAsync(TimeSpan retention, CancellationToken cancellationToken)
+    /// <summary>
+    /// Finished jobs are kept for <paramref name="retention"/> (their dedupe keys absorb late repeats), dead and rejected
+    /// ones for <paramref name="failedRetention"/> (so they can be looked at and retried), then removed.
+    /// </summary>
+    public async Task<int> PurgeAsync(TimeSpan retention, TimeSpan failedRetention, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
         return await database.WriteAsync(connection, transaction => connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM ingest_jobs WHERE state = @done AND updated_at < @before",
-            new { done = IngestJobState.Done, before = time.GetUtcNow() - retention },
+            "DELETE FROM ingest_jobs WHERE (state = @done AND updated_at < @before) OR (state IN (@dead, @rejected) AND updated_at < @failedBefore)",
+            new { done = IngestJobState.Done, dead = IngestJobState.Dead, rejected = IngestJobState.Rejected, before = now - retention, failedBefore = now - failedRetention },
             transaction,
             cancellationToken: cancellationToken)), cancellationToken);
     }

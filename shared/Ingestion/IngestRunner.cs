@@ -10,7 +10,8 @@ public sealed partial class IngestRunner(IngestJobs jobs, IEnumerable<IIngestHan
 {
     private readonly Dictionary<string, IIngestHandler> _bySource = handlers.ToDictionary(h => h.Source, StringComparer.Ordinal);
 
-    public static TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>How long a claimed job is held: longer than the longest job (a Gmail resync of 500 messages, a long delta round).</summary>
+    public static TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Claims up to <paramref name="batchSize"/> due jobs and runs them concurrently. Returns how many were claimed.</summary>
     public async Task<int> RunDueAsync(int batchSize, CancellationToken cancellationToken)

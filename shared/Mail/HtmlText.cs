@@ -25,8 +25,20 @@ public static class HtmlText
         "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "section", "article", "header", "footer", "ul", "ol", "dl", "dt", "dd", "address",
     };
 
+    /// <summary>
+    /// Elements nested deeper than this are not read (browsers stop at 512 too). The walk is iterative, and the selector
+    /// queries that recurse are skipped on deeper documents, so that hostile nesting cannot exhaust the stack.
+    /// </summary>
+    public const int MaxDepth = 512;
+
     public static string ToText(string html, bool withoutQuotes = false)
     {
+        // An HTML5 parser spends time quadratic in the nesting depth: hostile nesting is reduced to text without one.
+        if (ApproximateDepth(html) > MaxDepth * 4)
+        {
+            return Tidy(StripTags(html));
+        }
+
         using var document = Parser.ParseDocument(html);
         var root = (INode?)document.Body ?? document.DocumentElement;
         if (root is null)
@@ -34,7 +46,7 @@ public static class HtmlText
             return string.Empty;
         }
 
-        if (withoutQuotes)
+        if (withoutQuotes && DepthOf(root) <= MaxDepth)
         {
             RemoveQuotedHistory(document);
         }
@@ -42,6 +54,74 @@ public static class HtmlText
         var sb = new StringBuilder(html.Length / 2);
         Append(root, sb);
         return Tidy(sb.ToString());
+    }
+
+    /// <summary>Opening tags minus closing tags at their deepest, in one pass: an upper bound good enough to refuse a parse.</summary>
+    private static int ApproximateDepth(string html)
+    {
+        int depth = 0, deepest = 0;
+        for (var i = html.IndexOf('<', StringComparison.Ordinal); i >= 0 && i + 1 < html.Length; i = html.IndexOf('<', i + 1))
+        {
+            var next = html[i + 1];
+            if (next == '/')
+            {
+                depth = Math.Max(0, depth - 1);
+            }
+            else if (char.IsAsciiLetter(next))
+            {
+                deepest = Math.Max(deepest, ++depth);
+            }
+        }
+
+        return deepest;
+    }
+
+    /// <summary>Text outside tags, entities decoded, scripts and styles not special-cased: the fallback for hostile HTML.</summary>
+    private static string StripTags(string html)
+    {
+        var sb = new StringBuilder(html.Length / 4);
+        var inTag = false;
+        foreach (var c in html)
+        {
+            if (c == '<')
+            {
+                inTag = true;
+            }
+            else if (c == '>')
+            {
+                inTag = false;
+                sb.Append(' ');
+            }
+            else if (!inTag)
+            {
+                sb.Append(c);
+            }
+        }
+
+        return System.Net.WebUtility.HtmlDecode(sb.ToString());
+    }
+
+    private static int DepthOf(INode root)
+    {
+        var deepest = 0;
+        var stack = new Stack<(INode Node, int Depth)>();
+        stack.Push((root, 0));
+        while (stack.Count > 0)
+        {
+            var (node, depth) = stack.Pop();
+            deepest = Math.Max(deepest, depth);
+            if (depth > MaxDepth)
+            {
+                return depth;
+            }
+
+            foreach (var child in node.ChildNodes)
+            {
+                stack.Push((child, depth + 1));
+            }
+        }
+
+        return deepest;
     }
 
     private static void RemoveQuotedHistory(IDocument document)
@@ -68,55 +148,73 @@ public static class HtmlText
         }
     }
 
-    private static void Append(INode node, StringBuilder sb)
+    /// <summary>Appends the text of <paramref name="root"/>, walking the tree with an explicit stack.</summary>
+    private static void Append(INode root, StringBuilder sb)
     {
-        switch (node)
+        // Each element is visited twice: on entry (Start = -1) and on exit (Start = where its text began).
+        var stack = new Stack<(INode Node, int Depth, int Start)>();
+        stack.Push((root, 0, -1));
+        while (stack.Count > 0)
         {
-            case IText text:
+            var (node, depth, start) = stack.Pop();
+            if (node is IText text)
+            {
                 sb.Append(text.Data);
-                return;
-            case IElement element:
-                if (Dropped.Contains(element.LocalName) || IsHidden(element))
-                {
-                    return;
-                }
+                continue;
+            }
 
-                var block = Blocks.Contains(element.LocalName);
-                if (block)
-                {
-                    sb.Append('\n');
-                }
-
-                if (element.LocalName == "li")
-                {
-                    sb.Append("- ");
-                }
-
-                foreach (var child in element.ChildNodes)
-                {
-                    Append(child, sb);
-                }
-
-                if (element.LocalName == "a" && element.GetAttribute("href") is { } href
-                    && href.StartsWith("http", StringComparison.OrdinalIgnoreCase)
-                    && !element.TextContent.Contains(href, StringComparison.OrdinalIgnoreCase))
-                {
-                    sb.Append(" (").Append(href).Append(')');
-                }
-
-                if (block && element.LocalName != "li")
-                {
-                    sb.Append('\n');
-                }
-                else if (element.LocalName is "td" or "th")
-                {
-                    sb.Append(' ');
-                }
-
-                return;
-            default:
+            if (node is not IElement element)
+            {
                 // Comments, processing instructions, doctype: never text.
-                return;
+                continue;
+            }
+
+            var block = Blocks.Contains(element.LocalName);
+            if (start >= 0)
+            {
+                Close(element, block, sb, start);
+                continue;
+            }
+
+            if (Dropped.Contains(element.LocalName) || IsHidden(element) || depth > MaxDepth)
+            {
+                continue;
+            }
+
+            if (block)
+            {
+                sb.Append('\n');
+            }
+
+            if (element.LocalName == "li")
+            {
+                sb.Append("- ");
+            }
+
+            stack.Push((element, depth, sb.Length));
+            for (var i = element.ChildNodes.Length - 1; i >= 0; i--)
+            {
+                stack.Push((element.ChildNodes[i], depth + 1, -1));
+            }
+        }
+    }
+
+    private static void Close(IElement element, bool block, StringBuilder sb, int start)
+    {
+        if (element.LocalName == "a" && element.GetAttribute("href") is { } href
+            && href.StartsWith("http", StringComparison.OrdinalIgnoreCase)
+            && sb.ToString(start, sb.Length - start).IndexOf(href, StringComparison.OrdinalIgnoreCase) < 0)
+        {
+            sb.Append(" (").Append(href).Append(')');
+        }
+
+        if (block && element.LocalName != "li")
+        {
+            sb.Append('\n');
+        }
+        else if (element.LocalName is "td" or "th")
+        {
+            sb.Append(' ');
         }
     }
 

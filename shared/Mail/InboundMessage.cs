@@ -58,6 +58,24 @@ public sealed record InboundMessage
     /// <summary>Where a reply goes: Reply-To when present, else From.</summary>
     public EmailAddress ReplyAddress => ReplyTo ?? From;
 
+    /// <summary>Ids longer than this are replaced by a hash: PostgreSQL's unique index cannot hold a key over about 2.7 kB.</summary>
+    public const int MaxIdLength = 512;
+
+    /// <summary>
+    /// The same message with its Message-ID and thread id no longer than <see cref="MaxIdLength"/>: a longer one (spam
+    /// sends random ids of thousands of characters) becomes a hash of itself, so it still dedupes and threads the same way.
+    /// </summary>
+    public InboundMessage WithBoundedIds()
+    {
+        static string Bound(string id) => id.Length <= MaxIdLength
+            ? id
+            : $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(id)))}@long-id.sift.invalid";
+
+        return InternetMessageId.Length <= MaxIdLength && ThreadId.Length <= MaxIdLength && (InReplyTo?.Length ?? 0) <= MaxIdLength
+            ? this
+            : this with { InternetMessageId = Bound(InternetMessageId), ThreadId = Bound(ThreadId), InReplyTo = InReplyTo is null ? null : Bound(InReplyTo) };
+    }
+
     /// <summary>
     /// The same message without U+0000, which PostgreSQL text cannot hold (a mail may carry it, e.g. as <c>=00</c>), so
     /// that a message is stored the same way on both engines instead of failing on one.

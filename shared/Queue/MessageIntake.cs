@@ -22,7 +22,7 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
     {
         using var activity = SiftTelemetry.Source.StartActivity("ingest");
         activity?.SetTag(SiftTelemetry.MailboxTag, mailbox);
-        message = message.WithoutNulCharacters();
+        message = message.WithoutNulCharacters().WithBoundedIds();
         mailbox = mailbox.Replace("\0", string.Empty, StringComparison.Ordinal);
 
         var isNew = await dedupe.TryMarkNewAsync(mailbox, message.InternetMessageId, cancellationToken);

@@ -174,7 +174,18 @@ internal sealed partial class GmailIngestHandler(
                 continue;
             }
 
-            await intake.IngestAsync(mailbox, message, GmailJobs.Source, cancellationToken);
+            try
+            {
+                await intake.IngestAsync(mailbox, message, GmailJobs.Source, cancellationToken);
+            }
+            catch (Exception ex) when (IngestErrors.IsPermanent(ex))
+            {
+                // This message can never be stored (e.g. a value PostgreSQL refuses): set aside, so the mail behind it flows.
+                await jobs.RecordRejectionAsync(
+                    new IngestJobRequest(GmailJobs.Source, GmailJobs.Message, mailbox, JsonSerializer.Serialize(new GmailRejected(job.MessageId, id, mailbox), GmailJsonContext.Default.GmailRejected)),
+                    $"Gmail message {id} cannot be stored: {ex.Message}",
+                    cancellationToken);
+            }
         }
     }
 

@@ -19,6 +19,8 @@ namespace Sift.Ingestion.Gmail;
 /// </summary>
 internal static class GmailWebhooks
 {
+    private const long MaxBodyBytes = 64 * 1024;
+
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
     {
         if (!app.ServiceProvider.GetRequiredService<IOptions<GmailOptions>>().Value.Enabled)
@@ -46,10 +48,20 @@ internal static class GmailWebhooks
             return TypedResults.Problem(title: "Push token invalid", detail: $"The push request is not authenticated: {refusal.Reason}.", statusCode: StatusCodes.Status401Unauthorized);
         }
 
+        // A Gmail notification is a few hundred bytes; nothing larger is one.
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
         PubSubPush? push;
         try
         {
             push = await JsonSerializer.DeserializeAsync(request.Body, GmailJsonContext.Default.PubSubPush, cancellationToken);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TypedResults.Problem(title: "Push too large", detail: $"Pub/Sub pushes up to {MaxBodyBytes / 1024} KB are accepted.", statusCode: StatusCodes.Status413PayloadTooLarge);
         }
         catch (JsonException ex)
         {

@@ -92,7 +92,13 @@ public sealed partial class GraphIngestHandler(
 
                 break;
             case "subscriptionRemoved":
-                await subscriptions.RecreateAsync(mailbox, cancellationToken);
+                // Only if the removed subscription is still the one on record: a late or repeated event must not replace
+                // the subscription that was created since.
+                if (await store.FindByMailboxAsync(mailbox, cancellationToken) is not { } current || current.Id == lifecycle.SubscriptionId)
+                {
+                    await subscriptions.RecreateAsync(mailbox, cancellationToken);
+                }
+
                 await CatchUpAsync(mailbox, cancellationToken);
                 break;
             case "missed":

@@ -30,6 +30,7 @@ public static class GraphIngestionExtensions
             .ValidateDataAnnotations()
             .Validate(o => !o.Enabled || Guid.TryParse(o.TenantId, out _), "Sift:Graph:TenantId must be the tenant's id (a GUID): notifications carry it in that form.")
             .Validate(o => !o.Enabled || o.NotificationUrl is not null, "Sift:Graph:NotificationUrl is required when Graph ingestion is configured.")
+            .Validate(o => !o.Enabled || o.LifecycleNotificationUrl is not null, "Sift:Graph:LifecycleNotificationUrl is required when Graph ingestion is configured: without it Graph never says that a subscription needs reauthorizing, was removed or missed notifications, and mail can stop silently.")
             .Validate(o => !o.Enabled || !string.IsNullOrEmpty(o.ClientSecret) || !string.IsNullOrEmpty(o.CertificatePath), "Sift:Graph:ClientSecret or Sift:Graph:CertificatePath is required when Graph ingestion is configured.")
             .Validate(o => o.RenewBefore < o.SubscriptionLifetime, "Sift:Graph:RenewBefore must be shorter than SubscriptionLifetime.")
             .ValidateOnStart();

@@ -16,6 +16,10 @@ namespace Sift.Ingestion.Graph;
 /// </summary>
 internal static class GraphWebhooks
 {
+    private const long MaxBodyBytes = 1024 * 1024;
+
+    private const int MaxBatchItems = 1000;
+
     private static readonly string[] LifecycleEvents = ["reauthorizationRequired", "subscriptionRemoved", "missed"];
 
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
@@ -40,10 +44,25 @@ internal static class GraphWebhooks
             return TypedResults.Text(token.ToString(), "text/plain", System.Text.Encoding.UTF8, StatusCodes.Status200OK);
         }
 
+        // Graph batches at most a few hundred small notifications; anything larger is not Graph.
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return TypedResults.Problem(title: "Notification batch too large", detail: $"Graph notification batches up to {MaxBodyBytes / 1024} KB are accepted.", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
         GraphNotificationBatch? batch;
         try
         {
             batch = await JsonSerializer.DeserializeAsync(request.Body, GraphJsonContext.Default.GraphNotificationBatch, cancellationToken);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TypedResults.Problem(title: "Notification batch too large", detail: $"Graph notification batches up to {MaxBodyBytes / 1024} KB are accepted.", statusCode: StatusCodes.Status413PayloadTooLarge);
         }
         catch (JsonException ex)
         {
@@ -53,6 +72,16 @@ internal static class GraphWebhooks
         if (batch?.Value is not { } items)
         {
             return Invalid("The body lacks the 'value' array of notifications.");
+        }
+
+        if (items.Any(item => item is null))
+        {
+            return Invalid("The 'value' array holds a null notification.");
+        }
+
+        if (items.Length > MaxBatchItems)
+        {
+            return Invalid($"The batch holds {items.Length} notifications; Graph sends at most {MaxBatchItems}.");
         }
 
         var tenant = options.Value.TenantId;
@@ -94,7 +123,13 @@ internal static class GraphWebhooks
             var payload = JsonSerializer.Serialize(new GraphLifecycleJob(1, subscription.Id, lifecycle), GraphJsonContext.Default.GraphLifecycleJob);
 
             // Graph repeats a delivery it thinks failed; a reauthorization is asked again for a new expiry, not the same one.
-            var key = lifecycle == "reauthorizationRequired" ? $"lifecycle:{subscription.Id}:{lifecycle}:{item.SubscriptionExpirationDateTime}" : null;
+            // A removal is acted on once per subscription (a repeat would recreate again).
+            var key = lifecycle switch
+            {
+                "reauthorizationRequired" => $"lifecycle:{subscription.Id}:{lifecycle}:{item.SubscriptionExpirationDateTime}",
+                "subscriptionRemoved" => $"lifecycle:{subscription.Id}:{lifecycle}",
+                _ => null,
+            };
             return new IngestJobRequest(GraphJobs.Source, GraphJobs.Lifecycle, subscription.Mailbox, payload, key);
         }
 

@@ -319,7 +319,21 @@ internal sealed partial class ImapListener(
             foreach (var summary in summaries)
             {
                 var uid = summary.UniqueId;
-                await IngestAsync(folder, summary, moveTo, cancellationToken);
+                try
+                {
+                    await IngestAsync(folder, summary, moveTo, cancellationToken);
+                    _poisonUid = 0;
+                    _poisonFailures = 0;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && SetAside(uid, ex))
+                {
+                    // The same message failed too often (or cannot succeed): recorded as rejected, and the cursor moves past
+                    // it, so that one message never stops the mail behind it.
+                    await RejectAsync(uid, $"set aside after {_poisonFailures} failed attempt(s): {ex.Message}", cancellationToken);
+                    _poisonUid = 0;
+                    _poisonFailures = 0;
+                }
+
                 cursor = cursor with { LastUid = uid.Id };
                 await cursors.SetAsync(Source, account.Name, cursor.ToString(), cancellationToken);
                 board.Update(account.Name, s => s with { LastUid = uid.Id });
@@ -327,6 +341,20 @@ internal sealed partial class ImapListener(
         }
 
         board.Update(account.Name, s => s with { LastSyncAt = time.GetUtcNow() });
+    }
+
+    /// <summary>Attempts on one failing message (across reconnects) before it is set aside.</summary>
+    internal const int PoisonAttempts = 3;
+
+    private uint _poisonUid;
+    private int _poisonFailures;
+
+    /// <summary>Counts a failure of <paramref name="uid"/>; true when it should be set aside rather than retried.</summary>
+    private bool SetAside(UniqueId uid, Exception exception)
+    {
+        _poisonFailures = _poisonUid == uid.Id ? _poisonFailures + 1 : 1;
+        _poisonUid = uid.Id;
+        return IngestErrors.IsPermanent(exception) || _poisonFailures >= PoisonAttempts;
     }
 
     private async Task IngestAsync(IMailFolder folder, IMessageSummary summary, IMailFolder? moveTo, CancellationToken cancellationToken)

@@ -74,6 +74,45 @@ public sealed class IngestJobTests
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task A_dead_job_asked_for_again_under_its_key_is_queued_again_not_swallowed(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        var handler = new ScriptedHandler { Failure = () => new IngestPermanentException("Graph was down") };
+        await using var host = Host(database, handler);
+        var jobs = host.Services.GetRequiredService<IngestJobs>();
+        await jobs.EnqueueAsync(Request("again"), CancellationToken.None);
+        await host.RunIngestJobsAsync();
+        Assert.Equal(IngestJobState.Dead, await StateAsync(host, "again"));
+
+        // The delta catch-up after the outage asks for the same message: it runs again.
+        handler.Failure = null;
+        Assert.True(await jobs.EnqueueAsync(Request("again"), CancellationToken.None));
+        Assert.Equal(1, await host.RunIngestJobsAsync());
+        Assert.Equal(IngestJobState.Done, await StateAsync(host, "again"));
+        Assert.False(await jobs.EnqueueAsync(Request("again"), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task A_message_with_an_id_too_long_for_an_index_is_stored_under_a_hash_and_still_dedupes(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database);
+        var longId = new string('x', 3000) + "@spam.example";
+        var raw = TestMail.Raw(longId);
+
+        var first = await host.IngestAsync(raw);
+        var second = await host.IngestAsync(raw);
+
+        Assert.Equal(first, second);
+        var detail = await host.GetAsync(first);
+        Assert.EndsWith("@long-id.sift.invalid", detail.InternetMessageId, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_permanent_failure_dies_at_once_and_a_peer_s_Retry_After_is_honoured()
     {

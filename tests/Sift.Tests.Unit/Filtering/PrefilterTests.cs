@@ -260,6 +260,8 @@ public sealed class PrefilterTests
     [InlineData("Re: the undeliverable parcel you mentioned")]
     [InlineData("Question about out of office hours support")]
     [InlineData("Auto insurance quote")]
+    [InlineData("Fwd: Undeliverable: Invoice 42")]
+    [InlineData("Fw: Returned mail: see transcript for details")]
     public void Human_subjects_that_look_alike_pass(string subject)
     {
         Assert.Equal(FilterVerdict.Human, Evaluate(TestMail.Message(subject: subject)));
@@ -338,5 +340,18 @@ public sealed class PrefilterTests
     public void Upstream_clean_verdicts_pass(string header, string value)
     {
         Assert.Equal(FilterVerdict.Human, Evaluate(TestMail.Message().WithHeader(header, value)));
+    }
+
+    [Fact]
+    public void A_customer_quoting_a_bounce_in_a_reply_is_human()
+    {
+        var message = TestMail.Message(
+            subject: "Re: my order",
+            text: "Hi, I got the message below when I wrote to sales. Can you help?\n\nOn Mon, Mail Delivery wrote:\n> This message was created automatically by mail delivery software.") with
+        {
+            NewText = "Hi, I got the message below when I wrote to sales. Can you help?",
+        };
+
+        Assert.Equal(FilterVerdict.Human, Evaluate(message));
     }
 }

@@ -170,4 +170,15 @@ public sealed class TextExtractionTests
         Assert.True(right >= (right + wrong.Count) * 0.8, $"{right} right, {abstained} abstained; wrong: {string.Join("; ", wrong)}");
         Assert.True(abstained <= (right + abstained + wrong.Count) / 4, $"{abstained} abstained of {right + abstained + wrong.Count}");
     }
+
+    [Fact]
+    public void Hostile_nesting_is_read_without_exhausting_the_stack()
+    {
+        var deep = string.Concat(Enumerable.Repeat("<div>", 100_000)) + "hello" + string.Concat(Enumerable.Repeat("</div>", 100_000));
+
+        var text = HtmlText.ToText(deep, withoutQuotes: true);
+
+        Assert.Equal("hello", text);
+        Assert.EndsWith("and shallow", HtmlText.ToText(string.Concat(Enumerable.Repeat("<div>", 600)) + "deep" + string.Concat(Enumerable.Repeat("</div>", 600)) + "<p>and shallow</p>"), StringComparison.Ordinal);
+    }
 }

@@ -152,6 +152,7 @@ public sealed class GraphWebhookTests
     [InlineData("{\"value\": [ {\"subscriptionId\": ", "not valid JSON")]
     [InlineData("{\"notifications\": []}", "'value'")]
     [InlineData("", "not valid JSON")]
+    [InlineData("{\"value\": [null]}", "null notification")]
     public async Task A_body_that_is_not_a_notification_batch_is_refused_with_a_problem_naming_it(string body, string named)
     {
         await using var graph = await FakeGraphServer.StartAsync();
@@ -164,6 +165,20 @@ public sealed class GraphWebhookTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(named, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await GraphTestHost.CountAsync(host, "ingest_jobs"));
+    }
+
+    [Fact]
+    public async Task A_body_larger_than_any_Graph_batch_is_refused_413_before_it_is_read()
+    {
+        await using var graph = await FakeGraphServer.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = GraphTestHost.Create(database, graph);
+        var huge = "{\"value\": [" + string.Join(',', Enumerable.Repeat("{\"subscriptionId\": \"" + new string('a', 1000) + "\"}", 2000)) + "]}";
+
+        using var response = await GraphTestHost.PostAsync(host, huge);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(0, await GraphTestHost.CountAsync(host, "ingest_jobs"));
     }
 
