@@ -50,6 +50,17 @@ public static class IngestErrors
         FormatException or ArgumentException or System.Text.Json.JsonException => true,
         _ => exception.InnerException is { } inner && IsPermanent(inner),
     };
+
+    /// <summary>
+    /// Failures of the infrastructure rather than of the message (the database, Redis, the network, a timeout): they
+    /// say nothing about the message, so they never count towards setting it aside.
+    /// </summary>
+    public static bool IsTransient(Exception exception) => !IsPermanent(exception) && exception switch
+    {
+        System.Data.Common.DbException or StackExchange.Redis.RedisException or TimeoutException or IOException
+            or System.Net.Sockets.SocketException or HttpRequestException or OperationCanceledException => true,
+        _ => exception.InnerException is { } inner && IsTransient(inner),
+    };
 }
 
 /// <summary>Which roles this process plays (<c>Sift:Roles</c>, default <c>api,worker</c>).</summary>

@@ -349,9 +349,17 @@ internal sealed partial class ImapListener(
     private uint _poisonUid;
     private int _poisonFailures;
 
-    /// <summary>Counts a failure of <paramref name="uid"/>; true when it should be set aside rather than retried.</summary>
+    /// <summary>
+    /// Counts a failure of <paramref name="uid"/>; true when it should be set aside rather than retried. An outage (the
+    /// database, Redis, the connection) is not the message's fault: it is retried however long it lasts, never set aside.
+    /// </summary>
     private bool SetAside(UniqueId uid, Exception exception)
     {
+        if (IngestErrors.IsTransient(exception) || exception is MailKit.ProtocolException or MailKit.ServiceNotConnectedException or MailKit.CommandException)
+        {
+            return false;
+        }
+
         _poisonFailures = _poisonUid == uid.Id ? _poisonFailures + 1 : 1;
         _poisonUid = uid.Id;
         return IngestErrors.IsPermanent(exception) || _poisonFailures >= PoisonAttempts;

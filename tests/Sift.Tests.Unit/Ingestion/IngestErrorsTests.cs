@@ -16,9 +16,26 @@ public sealed class IngestErrorsTests
     }
 
     [Fact]
-    public void Network_failures_are_transient()
+    public void Outages_are_transient_and_never_permanent()
     {
-        Assert.False(IngestErrors.IsPermanent(new HttpRequestException("connection refused")));
-        Assert.False(IngestErrors.IsPermanent(new TimeoutException()));
+        Exception[] outages =
+        [
+            new HttpRequestException("connection refused"),
+            new TimeoutException(),
+            new Npgsql.NpgsqlException("the database is gone"),
+            new Npgsql.PostgresException("shutting down", "FATAL", "FATAL", "57P01"),
+            new InvalidOperationException("wrapped", new IOException("broken pipe")),
+        ];
+
+        Assert.All(outages, e => Assert.True(IngestErrors.IsTransient(e) && !IngestErrors.IsPermanent(e), e.Message));
+    }
+
+    [Fact]
+    public void A_data_error_is_permanent_not_transient()
+    {
+        var error = new Npgsql.PostgresException("index row size exceeds maximum", "ERROR", "ERROR", "54000");
+
+        Assert.True(IngestErrors.IsPermanent(error));
+        Assert.False(IngestErrors.IsTransient(error));
     }
 }
