@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sift.Filtering;
+using Sift.Privacy;
 
 namespace Sift.Cli;
 
@@ -11,9 +12,9 @@ internal static class EvalCommand
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        if (args.Length == 0 || args[0] != "prefilter")
+        if (args.Length == 0 || args[0] is not ("prefilter" or "pii"))
         {
-            await error.WriteLineAsync("Usage: sift eval prefilter [--data DIR] [--verbose]   (DIR defaults to ../shared/data)");
+            await error.WriteLineAsync("Usage: sift eval prefilter|pii [--data DIR] [--verbose]   (DIR defaults to ../shared/data)");
             return 2;
         }
 
@@ -31,7 +32,7 @@ internal static class EvalCommand
             }
             else
             {
-                await error.WriteLineAsync($"Unknown option '{args[i]}'. Usage: sift eval prefilter [--data DIR] [--verbose]");
+                await error.WriteLineAsync($"Unknown option '{args[i]}'. Usage: sift eval prefilter|pii [--data DIR] [--verbose]");
                 return 2;
             }
         }
@@ -40,6 +41,20 @@ internal static class EvalCommand
         {
             await error.WriteLineAsync($"No evaluation data at '{(data is null ? "../shared/data beside the repository" : Path.GetFullPath(data))}': pass --data DIR (the folder holding bounces-autoreplies-sisimai, autoreplies-helpdesk-fixtures and spam-ham-spamassassin).");
             return 2;
+        }
+
+        if (args[0] == "pii")
+        {
+            if (!File.Exists(Path.Combine(data, PiiEvaluation.Folder, "pii_spans.jsonl")))
+            {
+                await error.WriteLineAsync($"No {PiiEvaluation.Folder}/pii_spans.jsonl under '{Path.GetFullPath(data)}'.");
+                return 2;
+            }
+
+            await output.WriteLineAsync($"PII redaction on {Path.GetFullPath(Path.Combine(data, PiiEvaluation.Folder))}");
+            await output.WriteLineAsync();
+            await output.WriteAsync(PiiEvaluation.Format(PiiEvaluation.Run(data)));
+            return 0;
         }
 
         var outcomes = PrefilterEvaluation.Run(data, TimeProvider.System.GetUtcNow());

@@ -71,8 +71,8 @@ internal sealed class SiftCommand
           serve     Run the HTTP API and the workers (default). Listens on http://localhost:5080.
           demo      Triage the sample mailbox end to end on the embedded default and print the decisions.
           migrate   Apply database migrations and exit.
-          eval prefilter [--data DIR] [--verbose]
-                    Measure the pre-filter on the public corpora (default ../shared/data).
+          eval prefilter|pii [--data DIR] [--verbose]
+                    Measure the pre-filter or the PII redaction on the public corpora (default ../shared/data).
 
         Configuration (appsettings.json, environment variables such as Sift__DataDirectory, or --Key=Value):
           Sift:DataDirectory          SQLite database and dry-run outbox folder (default ./data)

@@ -3,8 +3,8 @@ namespace Sift.Cli;
 public sealed class EvalCommandTests
 {
     [Theory]
-    [InlineData(new string[0], "Usage: sift eval prefilter")]
-    [InlineData(new[] { "classifier" }, "Usage: sift eval prefilter")]
+    [InlineData(new string[0], "Usage: sift eval prefilter|pii")]
+    [InlineData(new[] { "classifier" }, "Usage: sift eval prefilter|pii")]
     [InlineData(new[] { "prefilter", "--bogus" }, "Unknown option '--bogus'")]
     [InlineData(new[] { "prefilter", "--data", "/nonexistent/sift-data" }, "No evaluation data at '/nonexistent/sift-data'")]
     public async Task Bad_arguments_exit_2_with_a_message_naming_the_problem(string[] args, string message)
