@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sift.Engine;
 using Sift.Mail;
@@ -35,10 +34,7 @@ internal static class MessagesApi
         }
 
         // Kestrel's default limit (30 MB) is below what a 25 MB mail with base64 attachments weighs.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxMessageBytes;
-        }
+        request.HttpContext.SetMaxRequestBodySize(MaxMessageBytes);
 
         var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
         if (request.ContentLength > MaxMessageBytes)

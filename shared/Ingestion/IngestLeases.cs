@@ -10,6 +10,9 @@ namespace Sift.Ingestion;
 /// </summary>
 public sealed class IngestLeases(SiftDatabase database, TimeProvider time)
 {
+    /// <summary>A holder name unique to one listener or service of one process: the host, the process and a random part.</summary>
+    public static string NewOwner() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
     /// <summary>Takes or renews the lease. False when another process holds it.</summary>
     public async Task<bool> TryAcquireAsync(string name, string owner, TimeSpan duration, CancellationToken cancellationToken)
     {

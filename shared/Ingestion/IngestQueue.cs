@@ -272,19 +272,4 @@ public sealed class IngestCursors(SiftDatabase database, TimeProvider time)
 }
 
 /// <summary>Wakes the ingest worker when a job arrives.</summary>
-public sealed class IngestSignal : IDisposable
-{
-    private readonly SemaphoreSlim _semaphore = new(0, int.MaxValue);
-
-    public void Notify()
-    {
-        if (_semaphore.CurrentCount == 0)
-        {
-            _semaphore.Release();
-        }
-    }
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => await _semaphore.WaitAsync(timeout, cancellationToken);
-
-    public void Dispose() => _semaphore.Dispose();
-}
+public sealed class IngestSignal : Queue.WakeSignal;

@@ -154,8 +154,11 @@ public sealed class MessageIntake(SiftDatabase database, IMessageDedupe dedupe, 
     }
 }
 
-/// <summary>Wakes the in-process workers when work arrives, so they need not wait for their next poll.</summary>
-public sealed class WorkSignal : IDisposable
+/// <summary>
+/// A wake-up for a polling loop: <see cref="Notify"/> ends the current (or next) wait early; notifications that arrive
+/// while nobody waits collapse into one. Each queue has its own subclass, so that each is its own singleton.
+/// </summary>
+public abstract class WakeSignal : IDisposable
 {
     private readonly SemaphoreSlim _semaphore = new(0, int.MaxValue);
 
@@ -170,5 +173,20 @@ public sealed class WorkSignal : IDisposable
     public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         await _semaphore.WaitAsync(timeout, cancellationToken);
 
-    public void Dispose() => _semaphore.Dispose();
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _semaphore.Dispose();
+        }
+    }
 }
+
+/// <summary>Wakes the in-process workers when work arrives, so they need not wait for their next poll.</summary>
+public sealed class WorkSignal : WakeSignal;

@@ -66,7 +66,7 @@ internal sealed class GmailWatchService(GmailWatch watch, IngestLeases leases, I
         }
 
         var mailboxes = settings.Mailboxes.Count(m => !string.IsNullOrWhiteSpace(m));
-        var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        var owner = IngestLeases.NewOwner();
         var check = settings.WatchInterval < RetryInterval ? settings.WatchInterval : RetryInterval;
         try
         {

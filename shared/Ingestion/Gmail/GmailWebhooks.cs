@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Sift.Queue;
 
 namespace Sift.Ingestion.Gmail;
 
@@ -49,10 +50,7 @@ internal static class GmailWebhooks
         }
 
         // A Gmail notification is a few hundred bytes; nothing larger is one.
-        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
+        context.SetMaxRequestBodySize(MaxBodyBytes);
 
         PubSubPush? push;
         try

@@ -29,7 +29,7 @@ internal sealed partial class GraphSubscriptionService(
         }
 
         var interval = graph.CheckInterval < graph.DeltaInterval ? graph.CheckInterval : graph.DeltaInterval;
-        var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        var owner = IngestLeases.NewOwner();
         try
         {
             await RunAsync(graph, interval, owner, stoppingToken);

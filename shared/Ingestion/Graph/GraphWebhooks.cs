@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Sift.Queue;
 
 namespace Sift.Ingestion.Graph;
 
@@ -45,10 +46,7 @@ internal static class GraphWebhooks
         }
 
         // Graph batches at most a few hundred small notifications; anything larger is not Graph.
-        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
+        request.HttpContext.SetMaxRequestBodySize(MaxBodyBytes);
 
         if (request.ContentLength > MaxBodyBytes)
         {

@@ -23,7 +23,7 @@ internal sealed class ImapIngestion(
         }
 
         // Unique per process: a restarted process must not renew the lease of the one it replaces.
-        var owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+        var owner = IngestLeases.NewOwner();
         var logger = loggers.CreateLogger<ImapListener>();
         var listeners = settings.Accounts.Select(account => new ImapListener(
             account,
