@@ -46,8 +46,8 @@ public sealed class TaxonomyOptions
         Owners = ["support-team", "support-lead", "sales-team", "partnerships"],
         PolicyFlags =
         [
-            Classification.PolicyFlags.Sensitive, Classification.PolicyFlags.Legal, Classification.PolicyFlags.Vip,
-            Classification.PolicyFlags.Pii, Classification.PolicyFlags.Complaint, Classification.PolicyFlags.PromptInjectionSuspected,
+            global::Sift.Classification.PolicyFlags.Sensitive, global::Sift.Classification.PolicyFlags.Legal, global::Sift.Classification.PolicyFlags.Vip,
+            global::Sift.Classification.PolicyFlags.Pii, global::Sift.Classification.PolicyFlags.Complaint, global::Sift.Classification.PolicyFlags.PromptInjectionSuspected,
         ],
     };
 
