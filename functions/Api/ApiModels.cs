@@ -85,7 +85,39 @@ public sealed record AuditView
     public string? ModelVersion { get; init; }
 
     public string? PolicyVersion { get; init; }
+
+    /// <summary>What the step kept for the record: for a model call, the redacted prompt that left Sift.</summary>
+    public string? Data { get; init; }
 }
+
+/// <summary>One call to a hosted model for this message.</summary>
+public sealed record ModelCallView
+{
+    public DateTimeOffset At { get; init; }
+
+    public required string Step { get; init; }
+
+    public required string Provider { get; init; }
+
+    public required string Model { get; init; }
+
+    public required string Purpose { get; init; }
+
+    public int TokensIn { get; init; }
+
+    public int TokensOut { get; init; }
+
+    public bool TokensEstimated { get; init; }
+
+    public decimal CostUsd { get; init; }
+
+    public double LatencyMs { get; init; }
+
+    public required string Outcome { get; init; }
+}
+
+/// <summary>What the hosted models cost for this message: the sums, and every call.</summary>
+public sealed record CostView(decimal CostUsd, long TokensIn, long TokensOut, IReadOnlyList<ModelCallView> Calls);
 
 public sealed record MessageDetail(
     Guid Id,
@@ -106,7 +138,8 @@ public sealed record MessageDetail(
     DecisionView Decision,
     WorkflowView Workflow,
     DraftView? Draft,
-    IReadOnlyList<AuditView> Audit);
+    IReadOnlyList<AuditView> Audit,
+    CostView Cost);
 
 /// <summary>Ingest jobs in one state, newest first.</summary>
 public sealed record IngestJobList(IReadOnlyList<IngestJobSummary> Items);

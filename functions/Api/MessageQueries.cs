@@ -17,14 +17,18 @@ internal sealed class MessageQueries(SiftDatabase database)
                    m.subject AS Subject, m.received_at AS ReceivedAt, m.status AS Status, m.auto_sent AS AutoSent,
                    m.intent AS Intent, m.urgency AS Urgency, m.owner AS Owner, m.policy_flags AS PolicyFlags, m.confidence AS Confidence,
                    m.route AS Route, m.explanation AS Explanation, m.filter_reason AS FilterReason, m.content AS Content,
+                   m.cost_usd AS CostUsd, m.tokens_in AS TokensIn, m.tokens_out AS TokensOut,
                    w.state AS State, w.attempt AS Attempt, w.last_error AS LastError, w.wait_event AS WaitEvent,
                    w.wait_deadline AS WaitDeadline, w.updated_at AS UpdatedAt, w.completed_at AS CompletedAt
             FROM messages m JOIN workflows w ON w.message_id = m.id WHERE m.id = @id;
             SELECT id AS Id, template_id AS TemplateId, draft_text AS DraftText, decision AS Decision, approver AS Approver,
                    latency_ms AS LatencyMs, sent_text AS SentText, created_at AS CreatedAt, decided_at AS DecidedAt
             FROM drafts WHERE message_id = @id;
-            SELECT id AS Id, at AS At, step AS Step, what AS What, why AS Why, actor AS Actor, model_version AS ModelVersion, policy_version AS PolicyVersion
+            SELECT id AS Id, at AS At, step AS Step, what AS What, why AS Why, actor AS Actor, model_version AS ModelVersion, policy_version AS PolicyVersion, data AS Data
             FROM audit_log WHERE message_id = @id ORDER BY id;
+            SELECT at AS At, step AS Step, provider AS Provider, model AS Model, purpose AS Purpose, tokens_in AS TokensIn, tokens_out AS TokensOut,
+                   tokens_estimated AS TokensEstimated, cost_usd AS CostUsd, latency_ms AS LatencyMs, outcome AS Outcome
+            FROM model_calls WHERE message_id = @id ORDER BY id;
             """,
             new { id },
             cancellationToken: cancellationToken));
@@ -36,6 +40,7 @@ internal sealed class MessageQueries(SiftDatabase database)
 
         var draft = await grid.ReadSingleOrDefaultAsync<DraftView>();
         var audit = (await grid.ReadAsync<AuditView>()).AsList();
+        var calls = (await grid.ReadAsync<ModelCallView>()).AsList();
         var content = JsonSerializer.Deserialize(row.Content, MailJsonContext.Default.InboundMessage)!;
         return new MessageDetail(
             row.Id,
@@ -56,7 +61,8 @@ internal sealed class MessageQueries(SiftDatabase database)
             new DecisionView(row.Route, row.FilterReason, ReadList(row.Explanation, ApiJsonContext.Default.ListRuleMatch)),
             new WorkflowView(row.State, row.Attempt, row.LastError, row.WaitEvent, row.WaitDeadline, row.UpdatedAt, row.CompletedAt),
             draft,
-            audit);
+            audit,
+            new CostView(row.CostUsd, row.TokensIn, row.TokensOut, calls));
     }
 
     public async Task<MessagePage> ListAsync(string? status, string? mailbox, Guid? before, int limit, CancellationToken cancellationToken)
@@ -134,6 +140,12 @@ internal sealed class MessageQueries(SiftDatabase database)
         public string? FilterReason { get; init; }
 
         public string Content { get; init; } = string.Empty;
+
+        public decimal CostUsd { get; init; }
+
+        public long TokensIn { get; init; }
+
+        public long TokensOut { get; init; }
 
         public string State { get; init; } = string.Empty;
 

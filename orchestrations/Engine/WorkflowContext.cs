@@ -28,6 +28,7 @@ public sealed class WorkflowContext
     private readonly List<StepRecord> _pendingSteps = [];
     private readonly List<AuditEntry> _pendingAudit = [];
     private readonly List<SideEffectRecord> _pendingEffects = [];
+    private readonly List<ModelCallEntry> _pendingModelCalls = [];
     private MessagePatch? _pendingPatch;
     private DraftRow? _pendingDraft;
     private int _seq;
@@ -193,6 +194,7 @@ public sealed class WorkflowContext
         _pendingSteps.Clear();
         _pendingAudit.Clear();
         _pendingEffects.Clear();
+        _pendingModelCalls.Clear();
         _pendingPatch = null;
         _pendingDraft = null;
     }
@@ -200,12 +202,16 @@ public sealed class WorkflowContext
     internal async Task CheckpointAsync(string point, CancellationToken cancellationToken, Transition? transition = null)
     {
         var now = Now;
-        var checkpoint = new Checkpoint(now, now + _options.LeaseDuration, [.. _pendingSteps], [.. _pendingAudit], _pendingPatch, _pendingDraft, [.. _pendingEffects], transition);
+        var checkpoint = new Checkpoint(now, now + _options.LeaseDuration, [.. _pendingSteps], [.. _pendingAudit], _pendingPatch, _pendingDraft, [.. _pendingEffects], transition)
+        {
+            ModelCalls = [.. _pendingModelCalls],
+        };
         CrashPoint($"before-commit:{point}");
         await _store.CommitAsync(_claim, checkpoint, cancellationToken);
         _pendingSteps.Clear();
         _pendingAudit.Clear();
         _pendingEffects.Clear();
+        _pendingModelCalls.Clear();
         _pendingPatch = null;
         _pendingDraft = null;
         CrashPoint($"after-commit:{point}");
@@ -233,6 +239,7 @@ public sealed class WorkflowContext
         var now = Now;
         _pendingSteps.Add(new StepRecord(MessageId, name, ++_seq, JsonSerializer.Serialize(result, TypeInfo<T>()), now, elapsed.TotalMilliseconds));
         _pendingAudit.Add(new AuditEntry(MessageId, now, name, note.What, note.Why, _workerId, note.ModelVersion, note.PolicyVersion, note.Data));
+        _pendingModelCalls.AddRange(note.ModelCalls.Select(c => new ModelCallEntry(MessageId, now, name, c)));
         SiftTelemetry.StepDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(SiftTelemetry.StepTag, name.Split(':')[0]));
     }
 

@@ -24,8 +24,26 @@ public sealed record AuditEntry(
     string? PolicyVersion = null,
     string? Data = null);
 
-/// <summary>What a step's audit entry says about its result.</summary>
-public sealed record AuditNote(string What, string? Why = null, string? ModelVersion = null, string? PolicyVersion = null, string? Data = null);
+/// <summary>What a step's audit entry says about its result, and the hosted-model calls the step made (stored in model_calls).</summary>
+public sealed record AuditNote(string What, string? Why = null, string? ModelVersion = null, string? PolicyVersion = null, string? Data = null)
+{
+    public IReadOnlyList<ModelCallRow> ModelCalls { get; init; } = [];
+}
+
+/// <summary>One call to a hosted model as the model_calls table keeps it: tokens, price and latency.</summary>
+public sealed record ModelCallRow(
+    string Provider,
+    string Model,
+    string Purpose,
+    int TokensIn,
+    int TokensOut,
+    bool TokensEstimated,
+    decimal CostUsd,
+    double LatencyMs,
+    string Outcome);
+
+/// <summary>A model_calls row with the step that made the call.</summary>
+internal sealed record ModelCallEntry(Guid MessageId, DateTimeOffset At, string Step, ModelCallRow Call);
 
 /// <summary>Columns of the message row a step changes; null leaves a column as it is.</summary>
 public sealed record MessagePatch
@@ -50,6 +68,13 @@ public sealed record MessagePatch
 
     public bool? AutoSent { get; init; }
 
+    /// <summary>The message's hosted-model totals so far (absolute values, so that a replayed update cannot add twice).</summary>
+    public decimal? CostUsd { get; init; }
+
+    public long? TokensIn { get; init; }
+
+    public long? TokensOut { get; init; }
+
     public MessagePatch Merge(MessagePatch next) => new()
     {
         Status = next.Status ?? Status,
@@ -62,6 +87,9 @@ public sealed record MessagePatch
         Explanation = next.Explanation ?? Explanation,
         FilterReason = next.FilterReason ?? FilterReason,
         AutoSent = next.AutoSent ?? AutoSent,
+        CostUsd = next.CostUsd ?? CostUsd,
+        TokensIn = next.TokensIn ?? TokensIn,
+        TokensOut = next.TokensOut ?? TokensOut,
     };
 }
 

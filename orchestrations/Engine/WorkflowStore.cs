@@ -185,6 +185,29 @@ internal sealed class WorkflowStore(SiftDatabase database)
             VALUES (@MessageId, @At, @Step, @What, @Why, @Actor, @ModelVersion, @PolicyVersion, @Data)
             """,
             checkpoint.Audit);
+        if (checkpoint.ModelCalls.Count > 0)
+        {
+            batch.AddRange(
+                """
+                INSERT INTO model_calls (message_id, at, step, provider, model, purpose, tokens_in, tokens_out, tokens_estimated, cost_usd, latency_ms, outcome)
+                VALUES (@MessageId, @At, @Step, @Provider, @Model, @Purpose, @TokensIn, @TokensOut, @TokensEstimated, @CostUsd, @LatencyMs, @Outcome)
+                """,
+                checkpoint.ModelCalls.Select(c => new
+                {
+                    c.MessageId,
+                    c.At,
+                    c.Step,
+                    c.Call.Provider,
+                    c.Call.Model,
+                    c.Call.Purpose,
+                    c.Call.TokensIn,
+                    c.Call.TokensOut,
+                    c.Call.TokensEstimated,
+                    c.Call.CostUsd,
+                    c.Call.LatencyMs,
+                    c.Call.Outcome,
+                }));
+        }
     }
 
     private static void AddMessageUpdate(SqlBatch batch, Guid id, MessagePatch patch, DateTimeOffset now)
@@ -208,6 +231,9 @@ internal sealed class WorkflowStore(SiftDatabase database)
         Add(patch.Explanation, "explanation");
         Add(patch.FilterReason, "filter_reason");
         Add(patch.AutoSent, "auto_sent");
+        Add(patch.CostUsd, "cost_usd");
+        Add(patch.TokensIn, "tokens_in");
+        Add(patch.TokensOut, "tokens_out");
         batch.Add(
             $"UPDATE messages SET {string.Join(", ", sets)} WHERE id = @id",
             new
@@ -224,6 +250,9 @@ internal sealed class WorkflowStore(SiftDatabase database)
                 explanation = patch.Explanation,
                 filter_reason = patch.FilterReason,
                 auto_sent = patch.AutoSent,
+                cost_usd = patch.CostUsd,
+                tokens_in = patch.TokensIn,
+                tokens_out = patch.TokensOut,
             });
     }
 
@@ -296,4 +325,7 @@ internal sealed record Checkpoint(
     MessagePatch? Patch,
     DraftRow? Draft,
     IReadOnlyList<SideEffectRecord> SideEffects,
-    Transition? Transition);
+    Transition? Transition)
+{
+    public IReadOnlyList<ModelCallEntry> ModelCalls { get; init; } = [];
+}
