@@ -11,6 +11,15 @@ public sealed record Classification(
     string Rationale,
     string Model)
 {
+    /// <summary>The owner the classifier suggests (a hosted model may name one); the policy's owner for the intent comes first.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>
+    /// Why no classifier could be trusted with this message (the hosted model failed or answered outside the taxonomy).
+    /// The policy sends such a message to a human, never to auto-send.
+    /// </summary>
+    public string? Failure { get; init; }
+
     public bool HasFlag(string flag) => PolicyFlags.Contains(flag);
 }
 

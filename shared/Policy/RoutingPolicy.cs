@@ -24,7 +24,7 @@ public sealed class RoutingPolicy(IOptionsMonitor<PolicyOptions> options)
         var rules = ImmutableArray.CreateBuilder<RuleMatch>();
         var intent = policy.Intents.GetValueOrDefault(classification.Intent);
         var action = intent?.Mode ?? RouteAction.Human;
-        var owner = intent?.Owner ?? policy.FallbackOwner;
+        var owner = intent?.Owner ?? classification.Owner ?? policy.FallbackOwner;
         rules.Add(intent is null
             ? new RuleMatch("intent-autonomy", action, $"intent '{classification.Intent}' has no autonomy rule, so a human handles it")
             : new RuleMatch("intent-autonomy", action, $"intent '{classification.Intent}' is set to {intent.Mode}"));
@@ -37,6 +37,11 @@ public sealed class RoutingPolicy(IOptionsMonitor<PolicyOptions> options)
             }
 
             rules.Add(new RuleMatch(rule, ceiling, reason));
+        }
+
+        if (classification.Failure is { } failure)
+        {
+            Cap(RouteAction.Human, "classifier-failed", $"no classifier could be trusted: {failure}");
         }
 
         if (classification.HasFlag(PolicyFlags.PromptInjectionSuspected))

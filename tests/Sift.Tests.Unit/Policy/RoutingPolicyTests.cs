@@ -80,6 +80,27 @@ public sealed class RoutingPolicyTests
     }
 
     [Fact]
+    public void A_failed_classifier_sends_even_a_confident_auto_intent_to_a_human_and_says_why()
+    {
+        var classification = new Classification.Classification("scheduling", "normal", [], 0.99, "test", "test") { Failure = "the hosted model timed out" };
+
+        var decision = new RoutingPolicy(new FixedOptionsMonitor(Options())).Decide(TestMail.Message(), classification, TestMail.Now);
+
+        Assert.Equal(RouteAction.Human, decision.Action);
+        Assert.Contains("the hosted model timed out", decision.Explanation.Single(r => r.Rule == "classifier-failed").Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_intent_without_a_policy_takes_the_owner_the_classifier_suggests()
+    {
+        var classification = new Classification.Classification("other", "normal", [], 0.9, "test", "test") { Owner = "partnerships" };
+
+        var decision = new RoutingPolicy(new FixedOptionsMonitor(Options())).Decide(TestMail.Message(), classification, TestMail.Now);
+
+        Assert.Equal("partnerships", decision.Owner);
+    }
+
+    [Fact]
     public void A_vip_flag_caps_an_auto_send_to_review()
     {
         var decision = Decide(Options(), "scheduling", flags: PolicyFlags.Vip);
