@@ -59,6 +59,8 @@ public sealed partial class LlmClassifier
             Temperature = 0,
             MaxOutputTokens = _options.MaxOutputTokens,
             ResponseFormat = _format,
+            // OpenAI's strict structured output (Microsoft.Extensions.AI.OpenAI reads this key); other providers ignore it.
+            AdditionalProperties = new() { ["strict"] = true },
         };
         var injected = LlmPrompt.LooksLikeInjection(message.Subject) || LlmPrompt.LooksLikeInjection(message.Text);
 
