@@ -53,6 +53,11 @@ public sealed class LlmClientFactory(IHttpClientFactory httpClients, IOptions<Ll
         return new OpenAIClient(new ApiKeyCredential(key), clientOptions).GetChatClient(llm.Model).AsIChatClient();
     }
 
+    /// <remarks>
+    /// The Anthropic SDK (13.x) has no temperature on its message parameters, so ChatOptions.Temperature = 0 is not sent
+    /// to Anthropic; the JSON schema goes out as structured output (<c>output_config.format</c>), which only the models
+    /// that support structured outputs accept.
+    /// </remarks>
     private static IChatClient AnthropicChat(LlmOptions llm, HttpClient http)
     {
         var client = new AnthropicClient
