@@ -48,7 +48,8 @@ public sealed partial class LlmClassifier
         ArgumentNullException.ThrowIfNull(request);
         var message = request.Message;
         var body = message.Latest.Length > _options.MaxEmailChars ? message.Latest[.._options.MaxEmailChars] + "\n[...cut]" : message.Latest;
-        var parts = LlmPrompt.Redact(new RedactedParts(message.From.ToString(), message.Subject, body, request.ThreadContext, request.CrmContext), _options.RedactPii);
+        // The sender's display name is left out: it is personal data the redactor cannot always spot, and triage needs none of it.
+        var parts = LlmPrompt.Redact(new RedactedParts(message.From.Address, message.Subject, body, request.ThreadContext, request.CrmContext), _options.RedactPii);
         List<ChatMessage> messages =
         [
             new(ChatRole.System, LlmPrompt.System(request.Company, _taxonomy, request.PolicyLines.IsDefault ? [] : request.PolicyLines)),

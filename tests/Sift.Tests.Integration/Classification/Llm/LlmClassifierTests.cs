@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.ML.Tokenizers;
 using Sift.Classification;
 using Sift.Classification.Llm;
@@ -82,12 +83,12 @@ public sealed class LlmClassifierTests
         Assert.Contains("\"support\" with confidence 0.41", user, StringComparison.Ordinal);
 
         // The same address in sender, body and CRM context gets one placeholder; the card and the phone theirs.
-        foreach (var secret in new[] { "jane.doe@example.com", "4111 1111 1111 1111", "4111", "555 0100" })
+        foreach (var secret in new[] { "jane.doe@example.com", "4111 1111 1111 1111", "4111", "555 0100", "Jane" })
         {
             Assert.DoesNotContain(secret, server.Requests.Single().Body, StringComparison.Ordinal);
         }
 
-        Assert.Contains("Jane Doe <[EMAIL_1]>", user, StringComparison.Ordinal);
+        Assert.Contains("From: [EMAIL_1]\n", user, StringComparison.Ordinal);
         Assert.Contains("[CARD_1] was charged twice", user, StringComparison.Ordinal);
         Assert.Contains("contact [EMAIL_1]", user, StringComparison.Ordinal);
         Assert.Contains("[PHONE_1]", user, StringComparison.Ordinal);
@@ -242,6 +243,35 @@ public sealed class LlmClassifierTests
     }
 
     [Fact]
+    public async Task An_open_circuit_lets_a_call_through_again_once_the_break_duration_has_passed()
+    {
+        await using var server = await FakeLlmServer.StartAsync();
+        server.Script.Enqueue(FakeLlmServer.ServerError(500));
+        server.Script.Enqueue(FakeLlmServer.ServerError(502));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 6, 0, 0, TimeSpan.Zero));
+        var settings = LlmTestHost.OpenAI(server);
+        settings["Sift:Classification:Llm:MaxAttempts"] = "1";
+        settings["Sift:Classification:Llm:BreakerMinimumThroughput"] = "2";
+        settings["Sift:Classification:Llm:BreakerBreakDuration"] = "00:00:30";
+        using var host = await LlmTestHost.StartAsync(settings, time);
+        var classifier = LlmTestHost.Classifier(host);
+        var request = LlmTestHost.Request("Login", "I cannot log in.");
+
+        Assert.Equal("classify: http-500 on attempt 1 of 1", (await classifier.ClassifyAsync(request, Ct)).Failure);
+        Assert.Equal("classify: http-502 on attempt 1 of 1", (await classifier.ClassifyAsync(request, Ct)).Failure);
+        server.Script.Enqueue(FakeLlmServer.Completion(LlmTestHost.Answer()));
+        time.Advance(TimeSpan.FromSeconds(29));
+        var stillOpen = await classifier.ClassifyAsync(request, Ct);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var halfOpen = await classifier.ClassifyAsync(request, Ct);
+
+        Assert.Contains("circuit", stillOpen.Failure, StringComparison.Ordinal);
+        Assert.Equal("support", halfOpen.Classification?.Intent);
+        Assert.Equal(time.GetUtcNow(), halfOpen.Calls.Single().StartedAt);
+        Assert.Equal(3, server.Requests.Count);
+    }
+
+    [Fact]
     public async Task An_injection_attempt_is_flagged_even_when_the_model_answer_omits_the_flag()
     {
         await using var server = await FakeLlmServer.StartAsync();
@@ -318,6 +348,19 @@ public sealed class LlmClassifierTests
         Assert.Equal("triage-gpt-4o-mini", server.Bodies[0]["model"]!.GetValue<string>());
         // Priced by the longest model name it starts with? No: a deployment name is not a model name, so no price.
         Assert.NotNull(outcome.Calls[0].CostNote);
+    }
+
+    [Fact]
+    public async Task Cancellation_by_the_caller_is_the_one_exception()
+    {
+        await using var server = await FakeLlmServer.StartAsync();
+        server.Script.Enqueue(FakeLlmServer.Completion(LlmTestHost.Answer()) with { Delay = TimeSpan.FromSeconds(30) });
+        using var host = await LlmTestHost.StartAsync(LlmTestHost.OpenAI(server));
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => LlmTestHost.Classifier(host).ClassifyAsync(LlmTestHost.Request("Login", "I cannot log in."), cancel.Token));
+        Assert.Single(server.Requests);
     }
 
     [Fact]

@@ -21,10 +21,15 @@ internal static class LlmTestHost
         ["Sift:Classification:Llm:RetryBaseDelay"] = "00:00:00.010",
     };
 
-    public static async Task<IHost> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<IHost> StartAsync(IDictionary<string, string?> settings, TimeProvider? time = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.AddSiftLlm();
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
