@@ -137,6 +137,8 @@ public sealed partial class LlmClassifier
         }
         catch (LlmProviderException e)
         {
+            // A failure that surfaced while the caller was cancelling is the cancellation.
+            ct.ThrowIfCancellationRequested();
             return new CallResult(null, purpose, attempt, default, 0, $"{purpose}: {e.Outcome} on attempt {attempt} of {_options.MaxAttempts}");
         }
     }
@@ -164,7 +166,7 @@ public sealed partial class LlmClassifier
             Record("timeout");
             throw;
         }
-        catch (Exception e) when (e is not OperationCanceledException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // An SDK's own timeout surfaces as a cancellation nobody asked for; the rest are HTTP errors or lost connections.
             var outcome = e is OperationCanceledException ? "timeout" : probe.Status is { } status ? $"http-{status}" : "network-error";

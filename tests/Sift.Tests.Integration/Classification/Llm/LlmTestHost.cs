@@ -30,6 +30,8 @@ internal static class LlmTestHost
             builder.Services.AddSingleton(time);
         }
 
+        // As the service defaults do in production: the LLM client must drop this handler, or it would retry under Sift's policy.
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
         builder.AddSiftLlm();
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
