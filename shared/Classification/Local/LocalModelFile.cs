@@ -142,8 +142,9 @@ internal static class LocalModelFile
 
             return (model.ToArray(), metadata, VersionOf(bytes));
         }
-        catch (Exception ex) when (ex is not InvalidDataException and (IOException or JsonException or NotSupportedException))
+        catch (Exception ex) when (ex is IOException or JsonException or NotSupportedException or InvalidDataException && !ex.Message.Contains(path, StringComparison.Ordinal))
         {
+            // The zip reader's own InvalidDataException ("Central Directory corrupt.") does not say which file it was.
             throw new InvalidDataException($"'{path}' is not a readable Sift model file: {ex.Message}", ex);
         }
     }
