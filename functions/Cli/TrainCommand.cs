@@ -117,7 +117,15 @@ internal static class TrainCommand
         text.AppendLine(invariant, $"Model        {report.Path}");
         text.AppendLine(invariant, $"Version      {report.Version}");
         text.AppendLine(invariant, $"Data hash    {report.DataHash}");
-        text.AppendLine(invariant, $"Examples     {report.FitExamples} fit, {report.CalibrationExamples} calibration");
+        if (report.FitExamples == report.Labels.Sum(l => l.Count) && report.CalibrationExamples > 0)
+        {
+            text.AppendLine(invariant, $"Examples     {report.FitExamples} fit (all of them, refitted after the temperature was fitted on {report.CalibrationExamples} held out)");
+        }
+        else
+        {
+            text.AppendLine(invariant, $"Examples     {report.FitExamples} fit, {report.CalibrationExamples} calibration");
+        }
+
         text.AppendLine(invariant, $"Temperature  {report.Temperature:0.###}");
         text.AppendLine(invariant, $"Calibration  ECE {report.CalibrationEceBefore:0.0000} before, {report.CalibrationEceAfter:0.0000} after temperature scaling (15 bins, on the calibration hold-out)");
         text.AppendLine(invariant, $"Time         {report.TrainingSeconds:0.0} s");

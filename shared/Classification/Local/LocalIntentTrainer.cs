@@ -16,7 +16,8 @@ namespace Sift.Classification.Local;
 /// <param name="WordNgramLength">Word n-grams of 1 up to this length (TF-IDF).</param>
 /// <param name="CharNgramLength">Character n-grams of 1 up to this length (TF-IDF).</param>
 /// <param name="L2Regularization">The L-BFGS maximum-entropy trainer's L2 weight.</param>
-/// <param name="MaxIterations">The L-BFGS iteration cap.</param>
+/// <param name="MaxIterations">The L-BFGS iteration cap (BANKING77 converges before 100: 200 gave the same model).</param>
+/// <param name="RefitOnAll">After the temperature is fitted, fit the weights again on every example (calibration ones included).</param>
 /// <param name="Clock">Stamps the model's training date; the system clock when null.</param>
 public sealed record LocalTrainingOptions(
     int Seed = 20261201,
@@ -24,7 +25,8 @@ public sealed record LocalTrainingOptions(
     int WordNgramLength = 2,
     int CharNgramLength = 4,
     float L2Regularization = 0.1f,
-    int MaxIterations = 200,
+    int MaxIterations = 100,
+    bool RefitOnAll = true,
     TimeProvider? Clock = null);
 
 /// <summary>How many training examples one label had.</summary>
@@ -34,7 +36,7 @@ public sealed record LabelCount(string Label, int Count);
 /// <param name="Version">The written file's version: "local-" and 12 hex digits of its SHA-256.</param>
 /// <param name="Path">The full path of the written model file.</param>
 /// <param name="Labels">Each label and its number of examples (fit and calibration together).</param>
-/// <param name="FitExamples">The examples the model was fitted on.</param>
+/// <param name="FitExamples">The examples the written weights were fitted on (all of them when refitted).</param>
 /// <param name="CalibrationExamples">The stratified hold-out the temperature was fitted on.</param>
 /// <param name="Temperature">The fitted temperature (above 1: the raw model was over-confident).</param>
 /// <param name="CalibrationEceBefore">Expected calibration error (15 bins) on the calibration hold-out with the raw probabilities.</param>
@@ -104,6 +106,16 @@ public static class LocalIntentTrainer
         model.Dispose();
         ct.ThrowIfCancellationRequested();
 
+        // The temperature was fitted on examples the weights never saw; refitting on all of them gains accuracy (on
+        // BANKING77 about half a point) for a model a little more confident than the one T was fitted for.
+        var refit = options.RefitOnAll && calibration.Count > 0;
+        if (refit)
+        {
+            progress?.Report("refitting on every example");
+            transformer = Fit(ml, examples, options, progress);
+            ct.ThrowIfCancellationRequested();
+        }
+
         var dataHash = DataHash(examples);
         byte[] modelBytes;
         using (var stream = new MemoryStream())
@@ -122,13 +134,13 @@ public static class LocalIntentTrainer
             LocalModelFile.Normalisation,
             string.Create(CultureInfo.InvariantCulture, $"featurize-text lower,no-diacritics,no-punctuation; word 1-{options.WordNgramLength} tf-idf; char 1-{options.CharNgramLength} tf-idf; l2"),
             string.Create(CultureInfo.InvariantCulture, $"lbfgs-maxent l2={options.L2Regularization} iterations={options.MaxIterations}"),
-            fit.Count,
+            refit ? examples.Count : fit.Count,
             calibration.Count);
         LocalModelFile.Write(outPath, modelBytes, metadata);
         var version = LocalModelFile.VersionOf(File.ReadAllBytes(outPath));
 
         var counts = examples.GroupBy(e => e.Label, StringComparer.Ordinal).Select(g => new LabelCount(g.Key, g.Count())).OrderBy(c => c.Label, StringComparer.Ordinal).ToImmutableArray();
-        return new TrainingReport(version, Path.GetFullPath(outPath), counts, fit.Count, calibration.Count, temperature, eceBefore, eceAfter, clock.GetElapsedTime(started).TotalSeconds, dataHash);
+        return new TrainingReport(version, Path.GetFullPath(outPath), counts, refit ? examples.Count : fit.Count, calibration.Count, temperature, eceBefore, eceAfter, clock.GetElapsedTime(started).TotalSeconds, dataHash);
     }
 
     private static TransformerChain<MulticlassPredictionTransformer<MaximumEntropyModelParameters>> Fit(MLContext ml, IReadOnlyList<LabelledText> fit, LocalTrainingOptions options, IProgress<string>? progress)

@@ -56,7 +56,7 @@ public sealed class LocalIntentModelTests(SiftIntentModelFixture trained) : ICla
         var report = trained.Report;
 
         Assert.Equal(["complaint", "other", "partner", "pricing", "sales", "scheduling", "support"], report.Labels.Select(l => l.Label));
-        Assert.Equal(report.Labels.Sum(l => l.Count), report.FitExamples + report.CalibrationExamples);
+        Assert.Equal(report.Labels.Sum(l => l.Count), report.FitExamples);
         Assert.InRange(report.CalibrationExamples, 30, 40);
         Assert.Equal(trained.Model.Version, report.Version);
         Assert.Matches("^local-[0-9a-f]{12}$", report.Version);
@@ -104,7 +104,7 @@ public sealed class LocalIntentModelTests(SiftIntentModelFixture trained) : ICla
         using var model = LocalIntentModel.Load(ShippedModel);
 
         // Decisions record the model version, so replacing the shipped model must be a deliberate change of this line.
-        Assert.Equal("local-d06feecaa635", model.Version);
+        Assert.Equal("local-8567dd32897c", model.Version);
         Assert.Equal(TaxonomyOptions.Default().IntentNames.Order(StringComparer.Ordinal), model.Labels);
     }
 
