@@ -61,7 +61,6 @@ public sealed record TrainingReport(
 /// </summary>
 public static class LocalIntentTrainer
 {
-
     public static TrainingReport Train(IReadOnlyList<LabelledText> examples, LocalTrainingOptions options, string outPath, IProgress<string>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(examples);
