@@ -21,6 +21,11 @@ if (command.Verb == "eval")
     return await EvalCommand.RunAsync(command.HostArgs, Console.Out, Console.Error);
 }
 
+if (command.Verb == "train")
+{
+    return await TrainCommand.RunAsync(command.HostArgs, Console.Out, Console.Error, CancellationToken.None);
+}
+
 var builder = WebApplication.CreateBuilder(command.HostArgs);
 command.Configure(builder);
 

@@ -4,14 +4,19 @@ internal static class BenchmarkProgram
 {
     // Usage: dotnet run -c Release --project benchmarks/Sift.Benchmarks -- pipeline --engine sqlite|postgres [--postgres CS]
     //        [--messages N] [--concurrency C] [--clients K]
+    //        dotnet run -c Release --project benchmarks/Sift.Benchmarks -- classify [--model FILE] [--data FILE.jsonl] [--messages N]
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] != "pipeline")
+        switch (args.FirstOrDefault())
         {
-            await Console.Error.WriteLineAsync("usage: Sift.Benchmarks pipeline --engine sqlite|postgres [--postgres CONNECTION] [--messages 3000] [--concurrency 8] [--clients 4]");
-            return 2;
+            case "pipeline":
+                return await PipelineBenchmark.RunAsync(PipelineOptions.Parse(args[1..]));
+            case "classify":
+                return await LocalClassifierBenchmark.RunAsync(ClassifyOptions.Parse(args[1..]));
+            default:
+                await Console.Error.WriteLineAsync("usage: Sift.Benchmarks pipeline --engine sqlite|postgres [--postgres CONNECTION] [--messages 3000] [--concurrency 8] [--clients 4]");
+                await Console.Error.WriteLineAsync("       Sift.Benchmarks classify [--model FILE.siftmodel] [--data FILE.jsonl] [--messages 20000]");
+                return 2;
         }
-
-        return await PipelineBenchmark.RunAsync(PipelineOptions.Parse(args[1..]));
     }
 }

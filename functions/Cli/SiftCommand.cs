@@ -3,7 +3,7 @@ using Sift.Storage;
 namespace Sift.Cli;
 
 /// <summary>
-/// The verbs of the one executable: <c>serve</c> (the default), <c>demo</c> and <c>migrate</c>.
+/// The verbs of the one executable: <c>serve</c> (the default), <c>demo</c>, <c>migrate</c>, <c>eval</c> and <c>train</c>.
 /// Everything after the verb is passed to the host as configuration (e.g. <c>--Sift:DataDirectory=/var/sift</c>).
 /// </summary>
 internal sealed class SiftCommand
@@ -35,7 +35,7 @@ internal sealed class SiftCommand
 
         return args[0] switch
         {
-            "serve" or "demo" or "migrate" or "eval" => new SiftCommand(args[0], args[1..], null),
+            "serve" or "demo" or "migrate" or "eval" or "train" => new SiftCommand(args[0], args[1..], null),
             _ => new SiftCommand(args[0], [], $"Unknown command '{args[0]}'.\n\n{Usage}"),
         };
     }
@@ -73,6 +73,8 @@ internal sealed class SiftCommand
           migrate   Apply database migrations and exit.
           eval prefilter|pii [--data DIR] [--verbose]
                     Measure the pre-filter or the PII redaction on the public corpora (default ../shared/data).
+          train --data FILE.jsonl --out MODEL [--text-field body] [--label-field label] [--where FIELD=V1,V2] [--holdout FRACTION]
+                    Train the local intent classifier on labelled JSONL (with --holdout: on the "train" part only).
 
         Configuration (appsettings.json, environment variables such as Sift__DataDirectory, or --Key=Value):
           Sift:DataDirectory          SQLite database and dry-run outbox folder (default ./data)

@@ -26,6 +26,7 @@ public sealed class SiftCommandTests
     [InlineData("serve")]
     [InlineData("demo")]
     [InlineData("migrate")]
+    [InlineData("train")]
     public void A_verb_passes_what_follows_it_to_the_host(string verb)
     {
         var command = SiftCommand.Parse([verb, "--Sift:DataDirectory=/tmp/sift", "--X=Y"]);
