@@ -1,20 +1,57 @@
 using System.Globalization;
+using System.Text.Json;
+using Sift.Classification;
+using Sift.Classification.Evaluation;
+using Sift.Classification.Local;
 using Sift.Filtering;
 using Sift.Privacy;
 
 namespace Sift.Cli;
 
 /// <summary>
-/// <c>sift eval prefilter [--data DIR] [--verbose]</c>: runs the pre-filter over the public corpora (default <c>../shared/data</c>) and
-/// prints machine-mail recall, human mail wrongly filtered, spam recall and ham false positives. Needs no host or database.
+/// <c>sift eval prefilter|pii [--data DIR] [--verbose]</c>: runs the pre-filter or the PII redaction over the public corpora
+/// (default <c>../shared/data</c>) and prints their scores. <c>sift eval [intents] --data FILE.jsonl ...</c>: scores an intent
+/// classifier (the local model, or the hosted LLM) on labelled JSONL. Needs no host or database.
 /// </summary>
+/// <remarks>The top-level usage in <see cref="SiftCommand"/> is edited on the local-model branch, not here.</remarks>
 internal static class EvalCommand
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    private const string CorpusUsage = "Usage: sift eval prefilter|pii [--data DIR] [--verbose]   (DIR defaults to ../shared/data)";
+
+    private const string IntentsUsage = """
+        Usage: sift eval [intents] --data FILE.jsonl [--model FILE | --llm] [--text-field body] [--label-field label]
+                         [--where FIELD=V1,V2] [--holdout FRACTION] [--target-precision 0.98] [--unknown-label LABEL]
+                         [--abstain-below T] [--limit N] [--out report.json]
+          --model FILE         the local model (default samples/models/intents.siftmodel, here or beside the executable)
+          --llm                the hosted LLM configured under Sift:Classification:Llm
+          --where F=V1,V2      keep only lines whose field F is one of the values (repeatable, one per field)
+          --holdout FRACTION   score only the hold-out part of this size (the split sift train leaves out)
+          --target-precision   find the lowest confidence threshold whose answers reach this precision
+          --unknown-label L    gold label L means "none of our intents": scored as abstention, not accuracy
+          --abstain-below T    also report abstention at confidence threshold T
+          --limit N            score only the first N selected lines
+          --out FILE           also write the report as JSON
+        """;
+
+    private const string Usage = CorpusUsage + "\n" + IntentsUsage;
+
+    /// <summary>Where the shipped model sits, relative to the working directory or to the executable.</summary>
+    internal static readonly string DefaultModel = Path.Combine("samples", "models", "intents.siftmodel");
+
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
+        RunAsync(args, output, error, loadModel: null, TimeProvider.System, CancellationToken.None);
+
+    /// <summary>The same, with the seams tests need: <paramref name="loadModel"/> turns a model file into a predictor (null loads a <see cref="LocalIntentModel"/>).</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, IntentPredictor>? loadModel, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (args.Length > 0 && (args[0] == "intents" || args[0].StartsWith("--", StringComparison.Ordinal)))
+        {
+            return await RunIntentsAsync(args[0] == "intents" ? args[1..] : args, output, error, loadModel, time, cancellationToken);
+        }
+
         if (args.Length == 0 || args[0] is not ("prefilter" or "pii"))
         {
-            await error.WriteLineAsync("Usage: sift eval prefilter|pii [--data DIR] [--verbose]   (DIR defaults to ../shared/data)");
+            await error.WriteLineAsync(Usage);
             return 2;
         }
 
@@ -32,7 +69,7 @@ internal static class EvalCommand
             }
             else
             {
-                await error.WriteLineAsync($"Unknown option '{args[i]}'. Usage: sift eval prefilter|pii [--data DIR] [--verbose]");
+                await error.WriteLineAsync($"Unknown option '{args[i]}'. {CorpusUsage}");
                 return 2;
             }
         }
@@ -76,6 +113,263 @@ internal static class EvalCommand
         }
 
         return 0;
+    }
+
+    private static async Task<int> RunIntentsAsync(string[] args, TextWriter output, TextWriter error, Func<string, IntentPredictor>? loadModel, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (a, problem) = IntentsArguments.Parse(args);
+        if (a is null)
+        {
+            await error.WriteLineAsync($"{problem}\n{IntentsUsage}");
+            return 2;
+        }
+
+        if (!File.Exists(a.Data))
+        {
+            await error.WriteLineAsync($"No data file at '{Path.GetFullPath(a.Data)}': pass --data FILE.jsonl (one JSON object per line with '{a.TextField}' and '{a.LabelField}').");
+            return 2;
+        }
+
+        if (a.Out is not null && Path.GetDirectoryName(Path.GetFullPath(a.Out)) is { } outFolder && !Directory.Exists(outFolder))
+        {
+            await error.WriteLineAsync($"Cannot write --out '{a.Out}': the folder '{outFolder}' does not exist.");
+            return 2;
+        }
+
+        var (predictor, owned, predictorProblem) = CreatePredictor(a, loadModel);
+        using (owned)
+        {
+            if (predictor is null)
+            {
+                await error.WriteLineAsync(predictorProblem);
+                return 2;
+            }
+
+            IReadOnlyList<LabelledText> items;
+            try
+            {
+                var selection = new JsonlSelection(a.Where.Count == 0 ? null : a.Where, a.Holdout ?? 0, a.Holdout is null ? null : LabelledJsonl.HoldoutPart);
+                items = LabelledJsonl.Read(a.Data, a.TextField, a.LabelField, selection);
+            }
+            catch (InvalidDataException ex)
+            {
+                await error.WriteLineAsync(ex.Message);
+                return 2;
+            }
+
+            if (a.Limit is { } limit && items.Count > limit)
+            {
+                items = [.. items.Take(limit)];
+            }
+
+            if (items.Count == 0)
+            {
+                await error.WriteLineAsync($"No lines of '{Path.GetFullPath(a.Data)}' are selected{Describe(a, "")}: check --where, --holdout and the file.");
+                return 2;
+            }
+
+            var progress = new ProgressBar(error, items.Count, ProgressBar.IsTerminal(error), time);
+            IntentEvaluationReport report;
+            try
+            {
+                report = await IntentEvaluation.RunAsync(items, predictor, new IntentEvaluationOptions(a.TargetPrecision, a.UnknownLabel, a.AbstainBelow), time, progress, cancellationToken);
+            }
+            catch (ArgumentException ex)
+            {
+                await error.WriteLineAsync(ex.Message);
+                return 2;
+            }
+            finally
+            {
+                progress.Finish();
+            }
+
+            report = report with { Dataset = Path.GetFileName(a.Data) + Describe(a, $", {items.Count} lines") };
+            await output.WriteAsync(IntentEvaluation.Format(report));
+            if (a.Out is not null)
+            {
+                await using (var file = File.Create(a.Out))
+                {
+                    await JsonSerializer.SerializeAsync(file, report, EvaluationJsonContext.Default.IntentEvaluationReport, cancellationToken);
+                }
+
+                await output.WriteLineAsync($"JSON report written to {Path.GetFullPath(a.Out)}");
+            }
+
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Builds the classifier under evaluation: the single place where <c>--llm</c> is plugged in. Returns what the caller
+    /// must dispose after the run (the loaded model), or the reason there is no predictor.
+    /// </summary>
+    private static (IntentPredictor? Predictor, IDisposable? Owned, string? Problem) CreatePredictor(IntentsArguments a, Func<string, IntentPredictor>? loadModel)
+    {
+        if (a.Llm)
+        {
+            // LLM PREDICTOR GOES HERE (helper C's hosted classifier): build it from configuration (Sift:Classification:Llm:*)
+            // and return (new IntentPredictor($"llm:{provider}", modelId, classifier's batch call), the client to dispose, null).
+            return (null, null, "no LLM configured: set Sift:Classification:Llm:Provider");
+        }
+
+        var path = a.Model ?? (File.Exists(DefaultModel) ? DefaultModel : Path.Combine(AppContext.BaseDirectory, DefaultModel));
+        if (!File.Exists(path))
+        {
+            return (null, null, a.Model is null
+                ? $"No model at {DefaultModel} (looked in {Directory.GetCurrentDirectory()} and {AppContext.BaseDirectory}): pass --model FILE."
+                : $"No model at '{Path.GetFullPath(a.Model)}'.");
+        }
+
+        try
+        {
+            if (loadModel is not null)
+            {
+                return (loadModel(path), null, null);
+            }
+
+            var model = LocalIntentModel.Load(path);
+            return (IntentPredictor.FromLocalModel(model), model, null);
+        }
+        catch (InvalidDataException ex)
+        {
+            return (null, null, $"'{Path.GetFullPath(path)}' is not a usable intent model: {ex.Message}");
+        }
+    }
+
+    private static string Describe(IntentsArguments a, string count)
+    {
+        var parts = a.Where.Select(w => $"{w.Key}={string.Join(',', w.Value.Order(StringComparer.Ordinal))}").ToList();
+        if (a.Holdout is { } holdout)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"hold-out {holdout:0.###}"));
+        }
+
+        if (a.Limit is { } limit)
+        {
+            parts.Add($"first {limit}");
+        }
+
+        return parts.Count == 0 && count.Length == 0 ? "" : $" ({string.Join(", ", parts)}{(parts.Count == 0 ? count.TrimStart(',', ' ') : count)})";
+    }
+
+    private sealed record IntentsArguments(
+        string Data,
+        string? Model,
+        bool Llm,
+        string TextField,
+        string LabelField,
+        Dictionary<string, IReadOnlySet<string>> Where,
+        double? Holdout,
+        double TargetPrecision,
+        string? UnknownLabel,
+        double? AbstainBelow,
+        int? Limit,
+        string? Out)
+    {
+        public static (IntentsArguments? Arguments, string? Problem) Parse(string[] args)
+        {
+            string? data = null, model = null, unknown = null, output = null;
+            string text = "body", label = "label";
+            var llm = false;
+            var where = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+            double? holdout = null, abstainBelow = null;
+            var target = 0.98;
+            int? limit = null;
+            for (var i = 0; i < args.Length; i++)
+            {
+                var option = args[i];
+                if (option == "--llm")
+                {
+                    llm = true;
+                    continue;
+                }
+
+                if (option is not ("--data" or "--model" or "--text-field" or "--label-field" or "--where" or "--holdout" or "--target-precision" or "--unknown-label" or "--abstain-below" or "--limit" or "--out"))
+                {
+                    return (null, $"Unknown option '{option}'.");
+                }
+
+                if (i + 1 >= args.Length || args[i + 1].Length == 0)
+                {
+                    return (null, $"Option '{option}' needs a value.");
+                }
+
+                var value = args[++i];
+                switch (option)
+                {
+                    case "--data": data = value; break;
+                    case "--model": model = value; break;
+                    case "--text-field": text = value; break;
+                    case "--label-field": label = value; break;
+                    case "--unknown-label": unknown = value; break;
+                    case "--out": output = value; break;
+                    case "--where":
+                        KeyValuePair<string, IReadOnlySet<string>> filter;
+                        try
+                        {
+                            filter = LabelledJsonl.ParseWhere(value);
+                        }
+                        catch (FormatException ex)
+                        {
+                            return (null, $"--where: {ex.Message}");
+                        }
+
+                        if (!where.TryAdd(filter.Key, filter.Value))
+                        {
+                            return (null, $"--where: the field '{filter.Key}' is filtered twice; list its values once, comma-separated.");
+                        }
+
+                        break;
+                    case "--holdout":
+                        if (!TryFraction(value, out var h) || h is <= 0 or >= 1)
+                        {
+                            return (null, $"--holdout must be a fraction above 0 and below 1, not '{value}'.");
+                        }
+
+                        holdout = h;
+                        break;
+                    case "--target-precision":
+                        if (!TryFraction(value, out target) || target is <= 0 or > 1)
+                        {
+                            return (null, $"--target-precision must be above 0 and at most 1, not '{value}'.");
+                        }
+
+                        break;
+                    case "--abstain-below":
+                        if (!TryFraction(value, out var t) || t is < 0 or > 1)
+                        {
+                            return (null, $"--abstain-below must be a confidence from 0 to 1, not '{value}'.");
+                        }
+
+                        abstainBelow = t;
+                        break;
+                    case "--limit":
+                        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
+                        {
+                            return (null, $"--limit must be a whole number of at least 1, not '{value}'.");
+                        }
+
+                        limit = n;
+                        break;
+                }
+            }
+
+            if (data is null)
+            {
+                return (null, "Missing --data FILE.jsonl.");
+            }
+
+            if (llm && model is not null)
+            {
+                return (null, "Pass --model or --llm, not both.");
+            }
+
+            return (new IntentsArguments(data, model, llm, text, label, where, holdout, target, unknown, abstainBelow, limit, output), null);
+        }
+
+        private static bool TryFraction(string value, out double result) =>
+            double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out result) && double.IsFinite(result);
     }
 
     /// <summary>The <c>shared/data</c> folder beside the repository (found from the working directory up to the folder holding Sift.sln).</summary>
