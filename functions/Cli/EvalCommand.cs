@@ -168,6 +168,12 @@ internal static class EvalCommand
                 return 2;
             }
 
+            if (a.UnknownLabel is { } unknown && items.All(i => i.Label == unknown))
+            {
+                await error.WriteLineAsync($"Every selected line is out of scope ('{unknown}'): there is nothing to score accuracy on; widen --where.");
+                return 2;
+            }
+
             var progress = new ProgressBar(error, items.Count, ProgressBar.IsTerminal(error), time);
             IntentEvaluationReport report;
             try

@@ -350,7 +350,8 @@ public static class IntentEvaluation
         return sb.ToString();
     }
 
-    private static string Pct(double? value) => value is { } v ? v.ToString("P1", CultureInfo.InvariantCulture) : "–";
+    // "P1" would print "66.7 %" in the invariant culture.
+    private static string Pct(double? value) => value is { } v ? (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–";
 
     private static string Num(double? value) => value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
 
