@@ -15,6 +15,10 @@ public static class IntentEvaluation
 
     public const int ConfusedPairsShown = 10;
 
+    private const int PerIntentShownAtMost = 40;
+
+    private const int PerIntentShownWhenCut = 30;
+
     /// <summary>
     /// Thresholds of the compact risk–coverage table: denser near 1, where thresholds for high precision usually fall.
     /// The threshold search itself looks at every distinct confidence.
@@ -267,7 +271,7 @@ public static class IntentEvaluation
         sb.AppendLine("| accuracy | macro-F1 | ECE (15 bins) | throughput |");
         sb.AppendLine("|---:|---:|---:|---:|");
         var t = report.Throughput;
-        sb.AppendLine(inv, $"| {Pct(report.Accuracy)} | {report.MacroF1:0.000} | {report.ExpectedCalibrationError:0.000} | {(t.MessagesPerSecond is { } rate ? rate.ToString("0.#", inv) + " msg/s" : "–")} ({t.Messages} in {t.Seconds:0.00} s) |");
+        sb.AppendLine(inv, $"| {Pct(report.Accuracy)} | {report.MacroF1:0.000} | {report.ExpectedCalibrationError:0.000} | {(t.MessagesPerSecond is { } rate ? rate.ToString(rate >= 100 ? "#,0" : "0.0", inv) + " msg/s" : "–")} ({t.Messages} in {t.Seconds:0.00} s) |");
         sb.AppendLine();
 
         var p = report.PrecisionTarget;
@@ -322,13 +326,20 @@ public static class IntentEvaluation
         }
 
         sb.AppendLine();
+        // A 150-intent table drowns the rest of the report; the worst rows are the ones to act on.
+        var shown = report.PerIntent.Length > PerIntentShownAtMost ? PerIntentShownWhenCut : report.PerIntent.Length;
         sb.AppendLine("## Per intent (worst F1 first)");
         sb.AppendLine();
         sb.AppendLine("| intent | support | predicted | precision | recall | F1 |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|");
-        foreach (var m in report.PerIntent.OrderBy(m => m.F1).ThenBy(m => m.Intent, StringComparer.Ordinal))
+        foreach (var m in report.PerIntent.OrderBy(m => m.F1).ThenBy(m => m.Intent, StringComparer.Ordinal).Take(shown))
         {
             sb.AppendLine(inv, $"| {m.Intent} | {m.Support} | {m.Predicted} | {Pct(m.Precision)} | {Pct(m.Recall)} | {m.F1:0.000} |");
+        }
+
+        if (shown < report.PerIntent.Length)
+        {
+            sb.AppendLine(inv, $"| … {report.PerIntent.Length - shown} more intents with a higher F1 (all of them in the JSON report: --out FILE) | | | | | |");
         }
 
         sb.AppendLine();

@@ -167,6 +167,22 @@ public sealed class IntentEvaluationTests
     }
 
     [Fact]
+    public void The_text_report_cuts_a_long_per_intent_table_to_the_thirty_worst()
+    {
+        // i00..i04 are always answered x (F1 0, as is x itself); the other 40 intents are always right (F1 1).
+        var report = Evaluate(Enumerable.Range(0, 45).Select(i => ($"i{i:00}", i < 5 ? "x" : $"i{i:00}", 0.9)));
+
+        var text = IntentEvaluation.Format(report);
+
+        Assert.Equal(46, report.PerIntent.Length);
+        Assert.Contains("| i00 | 1 | 0 | 0.0% | 0.0% | 0.000 |", text, StringComparison.Ordinal);
+        Assert.Contains("| x | 0 | 5 | 0.0% | 0.0% | 0.000 |", text, StringComparison.Ordinal);
+        Assert.Contains("| i28 | 1 | 1 | 100.0% | 100.0% | 1.000 |", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("| i29 |", text, StringComparison.Ordinal);
+        Assert.Contains("| … 16 more intents with a higher F1", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Only_out_of_scope_items_cannot_be_scored()
     {
         var ex = Assert.Throws<ArgumentException>(() => Evaluate([("oos", "a", 0.9)], new IntentEvaluationOptions(UnknownLabel: "oos")));
