@@ -71,6 +71,11 @@ public static class IntentEvaluation
             throw new ArgumentException("The target precision must be above 0 and at most 1.", nameof(options));
         }
 
+        if (options.AbstainBelow is { } below && below is not (>= 0 and <= 1))
+        {
+            throw new ArgumentException("The abstention threshold must be from 0 to 1.", nameof(options));
+        }
+
         var unknown = options.UnknownLabel;
         var inScope = new List<Scored>();
         var outOfScope = new List<Scored>();
