@@ -1,5 +1,7 @@
 using Sift;
 using Sift.Api;
+using Sift.Classification;
+using Sift.Classification.Llm;
 using Sift.Cli;
 using Sift.Engine;
 using Sift.Ingestion;
@@ -36,6 +38,8 @@ builder.AddSiftIngestion();
 builder.AddGraphIngestion();
 builder.AddGmailIngestion();
 builder.AddImapIngestion();
+builder.AddSiftClassification();
+builder.AddSiftLlm();
 builder.AddSiftPolicy();
 builder.AddSiftWorkflows();
 builder.AddSiftApi();

@@ -20,3 +20,6 @@ public sealed record Escalation(string FromOwner, string ToOwner, DateTimeOffset
 
 /// <summary>The workflow's final record of what happened to the message.</summary>
 public sealed record TriageOutcome(string Status, string Route, bool Sent);
+
+/// <summary>A prompt sent to a hosted model, as the audit log keeps it (already redacted).</summary>
+public sealed record SentPrompt(string Purpose, int Attempt, string Outcome, string Prompt);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sift.Classification;
 using Sift.Drafting;
 using Sift.Engine;
 using Sift.Mail;
@@ -27,10 +28,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
             return;
         }
 
-        var classification = ctx.Step("classify", () => activities.Classify(email),
-            c => new AuditNote(
-                string.Create(CultureInfo.InvariantCulture, $"classified as {c.Intent} ({c.Urgency}, confidence {c.Confidence:0.###})"),
-                c.Rationale, ModelVersion: c.Model));
+        var classification = await ClassifyAsync(ctx, cancellationToken);
         ctx.Update(new MessagePatch
         {
             Intent = classification.Intent,
@@ -62,6 +60,34 @@ public sealed class TriageWorkflow(TriageActivities activities)
             _ => AssignToHuman(ctx, route),
         };
         Log(ctx, outcome);
+    }
+
+    /// <summary>The cascade: the local model first; the hosted model only when the local answer is unsure or not covered.</summary>
+    private async Task<Classification.Classification> ClassifyAsync(WorkflowContext ctx, CancellationToken cancellationToken)
+    {
+        var local = ctx.Step("classify", () => activities.ClassifyLocally(ctx.Message),
+            v => new AuditNote(
+                string.Create(CultureInfo.InvariantCulture, $"local model: {v.Classification.Intent} ({v.Classification.Urgency}, confidence {v.Classification.Confidence:0.###})"),
+                $"{v.Reason}. {v.Classification.Rationale}", ModelVersion: v.Classification.Model));
+        if (!local.AskLlm)
+        {
+            return Cascade.Choose(local, llm: null, llmFailure: null).Classification;
+        }
+
+        var hosted = await ctx.ActivityAsync("classify-llm", ct => activities.ClassifyWithLlmAsync(ctx.Message, local, ct),
+            o => new AuditNote(
+                o.Classification is { } c
+                    ? string.Create(CultureInfo.InvariantCulture, $"hosted model: {c.Intent} ({c.Urgency}, confidence {c.Confidence:0.###})")
+                    : "hosted model failed",
+                o.Failure ?? o.Classification?.Rationale,
+                ModelVersion: o.Classification?.Model ?? o.Calls.FirstOrDefault()?.Model,
+                Data: TriageActivities.Prompts(o)) { ModelCalls = TriageActivities.CallRows(o) },
+            cancellationToken);
+        ctx.Update(new MessagePatch { CostUsd = hosted.TotalCostUsd, TokensIn = hosted.TotalTokensIn, TokensOut = hosted.TotalTokensOut });
+
+        var choice = ctx.Step("classify-choice", () => Cascade.Choose(local, hosted.Classification is { } c ? c with { Owner = hosted.Owner } : null, hosted.Failure),
+            c => new AuditNote($"chose the {c.Chosen} answer: {c.Classification.Intent}", c.Reason, ModelVersion: c.Classification.Model));
+        return choice.Classification;
     }
 
     private async Task<TriageOutcome> AutoSendAsync(WorkflowContext ctx, RouteDecision route, Classification.Classification classification, CancellationToken cancellationToken)
