@@ -86,7 +86,7 @@ internal static class LocalModelFile
         using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
         {
             AddEntry(zip, MetadataEntry, JsonSerializer.SerializeToUtf8Bytes(metadata, LocalModelJsonContext.Default.LocalModelMetadata), metadata.TrainedAt);
-            AddEntry(zip, ModelEntry, model, metadata.TrainedAt);
+            AddEntry(zip, ModelEntry, WithTimestamps(model, metadata.TrainedAt), metadata.TrainedAt);
         }
 
         File.Move(temporary, path, overwrite: true);
@@ -147,6 +147,31 @@ internal static class LocalModelFile
             // The zip reader's own InvalidDataException ("Central Directory corrupt.") does not say which file it was.
             throw new InvalidDataException($"'{path}' is not a readable Sift model file: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// ML.NET's model is itself a zip stamped with the save time: restamped with the training time, the same data
+    /// and clock give the same file, and so the same version.
+    /// </summary>
+    private static byte[] WithTimestamps(byte[] model, DateTimeOffset timestamp)
+    {
+        using var buffer = new MemoryStream();
+        using (var source = new ZipArchive(new MemoryStream(model, writable: false), ZipArchiveMode.Read))
+        using (var target = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var entry in source.Entries)
+            {
+                using var content = new MemoryStream();
+                using (var stream = entry.Open())
+                {
+                    stream.CopyTo(content);
+                }
+
+                AddEntry(target, entry.FullName, content.ToArray(), timestamp);
+            }
+        }
+
+        return buffer.ToArray();
     }
 
     private static void AddEntry(ZipArchive zip, string name, byte[] content, DateTimeOffset timestamp)

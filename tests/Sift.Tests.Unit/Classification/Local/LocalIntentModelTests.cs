@@ -64,6 +64,22 @@ public sealed class LocalIntentModelTests(SiftIntentModelFixture trained) : ICla
     }
 
     [Fact]
+    public void Trained_again_on_the_same_data_with_the_same_clock_it_writes_the_same_file()
+    {
+        var again = Path.Combine(trained.Folder, "again.siftmodel");
+
+        var report = LocalIntentTrainer.Train(
+            LabelledJsonl.Read(Path.Combine(RepoPaths.Root, "samples", "training", "intents.jsonl")),
+            new LocalTrainingOptions(Clock: new FakeTimeProvider(TestMail.Now)),
+            again,
+            null,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(trained.Report.Version, report.Version);
+        Assert.Equal(File.ReadAllBytes(trained.ModelPath), File.ReadAllBytes(again));
+    }
+
+    [Fact]
     public void A_prediction_has_a_confidence_and_the_three_runners_up_best_first()
     {
         var prediction = trained.Model.Predict("Pricing question\nHow much does the Business plan cost per user per month?");
