@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Sift.Classification;
 using Sift.Storage;
 using Sift.Tests.Integration.Infrastructure;
 
@@ -99,7 +101,9 @@ public sealed class PipelineTests
         var route = Assert.Single(detail.Audit, a => a.Step == "route");
         Assert.StartsWith("sha256:", route.PolicyVersion, StringComparison.Ordinal);
         var classify = Assert.Single(detail.Audit, a => a.Step == "classify");
-        Assert.Equal("rules-v1", classify.ModelVersion);
+        // The shipped local model's content hash: the audit names the exact model that decided.
+        Assert.Equal(host.Services.GetRequiredService<LocalClassifier>().Version, classify.ModelVersion);
+        Assert.StartsWith("local-", classify.ModelVersion, StringComparison.Ordinal);
         Assert.Equal(
             ["ingest", "prefilter", "classify", "route", "loop-guard", "draft", "send", "log"],
             detail.Audit.Select(a => a.Step).ToArray());
