@@ -80,7 +80,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
                     ? string.Create(CultureInfo.InvariantCulture, $"hosted model: {c.Intent} ({c.Urgency}, confidence {c.Confidence:0.###})")
                     : "hosted model failed",
                 o.Failure ?? o.Classification?.Rationale,
-                ModelVersion: o.Classification?.Model ?? o.Calls.FirstOrDefault()?.Model,
+                ModelVersion: o.Classification?.Model ?? (o.Calls.FirstOrDefault() is { } first ? $"{first.Provider}:{first.Model}" : null),
                 Data: TriageActivities.Prompts(o)) { ModelCalls = TriageActivities.CallRows(o) },
             cancellationToken);
         ctx.Update(new MessagePatch { CostUsd = hosted.TotalCostUsd, TokensIn = hosted.TotalTokensIn, TokensOut = hosted.TotalTokensOut });

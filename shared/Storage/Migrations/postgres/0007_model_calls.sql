@@ -1,5 +1,8 @@
 -- Every call to a hosted model, with what it cost: tokens (from the provider, or estimated), price and latency.
 -- The message keeps the sums; the redacted prompt of each call is in the audit log's data.
+-- A classification costs fractions of a cent (about $0.0001 to $0.001): six decimals rounded it away.
+ALTER TABLE messages ALTER COLUMN cost_usd TYPE numeric(16, 10);
+ALTER TABLE metrics ALTER COLUMN cost_usd TYPE numeric(16, 10);
 ALTER TABLE messages ADD COLUMN tokens_in bigint NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN tokens_out bigint NOT NULL DEFAULT 0;
 
@@ -14,7 +17,7 @@ CREATE TABLE model_calls (
     tokens_in         integer NOT NULL,
     tokens_out        integer NOT NULL,
     tokens_estimated  boolean NOT NULL,
-    cost_usd          numeric(12, 8) NOT NULL,
+    cost_usd          numeric(16, 10) NOT NULL,
     latency_ms        double precision NOT NULL,
     outcome           text NOT NULL
 );
