@@ -21,9 +21,11 @@ internal static class EvalCommand
     private const string IntentsUsage = """
         Usage: sift eval [intents] --data FILE.jsonl [--model FILE | --llm] [--text-field body] [--label-field label]
                          [--where FIELD=V1,V2] [--holdout FRACTION] [--target-precision 0.98] [--unknown-label LABEL]
-                         [--abstain-below T] [--limit N] [--out report.json]
+                         [--abstain-below T] [--limit N] [--out report.json] [--config FILE.json]
           --model FILE         the local model (default samples/models/intents.siftmodel, here or beside the executable)
-          --llm                the hosted LLM configured under Sift:Classification:Llm
+          --llm                the hosted LLM configured under Sift:Classification:Llm (appsettings.json,
+                               environment variables such as Sift__Classification__Llm__Provider, or --config)
+          --config FILE.json   with --llm: a JSON settings file (Sift:Classification:Llm, Sift:Taxonomy) read last
           --where F=V1,V2      keep only lines whose field F is one of the values (repeatable, one per field)
           --holdout FRACTION   score only the hold-out part of this size (the split sift train leaves out)
           --target-precision   find the lowest confidence threshold whose answers reach this precision
@@ -214,9 +216,7 @@ internal static class EvalCommand
     {
         if (a.Llm)
         {
-            // LLM PREDICTOR GOES HERE (helper C's hosted classifier): build it from configuration (Sift:Classification:Llm:*)
-            // and return (new IntentPredictor($"llm:{provider}", modelId, classifier's batch call), the client to dispose, null).
-            return (null, null, "no LLM configured: set Sift:Classification:Llm:Provider");
+            return LlmPredictor.Create(a.Config);
         }
 
         var path = a.Model ?? (File.Exists(DefaultModel) ? DefaultModel : Path.Combine(AppContext.BaseDirectory, DefaultModel));
@@ -273,9 +273,11 @@ internal static class EvalCommand
         int? Limit,
         string? Out)
     {
+        public string? Config { get; init; }
+
         public static (IntentsArguments? Arguments, string? Problem) Parse(string[] args)
         {
-            string? data = null, model = null, unknown = null, output = null;
+            string? data = null, model = null, unknown = null, output = null, config = null;
             string text = "body", label = "label";
             var llm = false;
             var where = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
@@ -291,7 +293,7 @@ internal static class EvalCommand
                     continue;
                 }
 
-                if (option is not ("--data" or "--model" or "--text-field" or "--label-field" or "--where" or "--holdout" or "--target-precision" or "--unknown-label" or "--abstain-below" or "--limit" or "--out"))
+                if (option is not ("--data" or "--model" or "--text-field" or "--label-field" or "--where" or "--holdout" or "--target-precision" or "--unknown-label" or "--abstain-below" or "--limit" or "--out" or "--config"))
                 {
                     return (null, $"Unknown option '{option}'.");
                 }
@@ -310,6 +312,7 @@ internal static class EvalCommand
                     case "--label-field": label = value; break;
                     case "--unknown-label": unknown = value; break;
                     case "--out": output = value; break;
+                    case "--config": config = value; break;
                     case "--where":
                         KeyValuePair<string, IReadOnlySet<string>> filter;
                         try
@@ -371,7 +374,12 @@ internal static class EvalCommand
                 return (null, "Pass --model or --llm, not both.");
             }
 
-            return (new IntentsArguments(data, model, llm, text, label, where, holdout, target, unknown, abstainBelow, limit, output), null);
+            if (config is not null && !llm)
+            {
+                return (null, "--config is read only with --llm.");
+            }
+
+            return (new IntentsArguments(data, model, llm, text, label, where, holdout, target, unknown, abstainBelow, limit, output) { Config = config }, null);
         }
 
         private static bool TryFraction(string value, out double result) =>
