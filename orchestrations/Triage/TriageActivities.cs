@@ -36,7 +36,7 @@ public sealed class TriageActivities(
     }
 
     /// <summary>The cascade's second stage: the hosted model (PII redacted first when configured). It never throws for a provider failure.</summary>
-    public Task<LlmOutcome> ClassifyWithLlmAsync(InboundMessage message, LocalVerdict local, CancellationToken cancellationToken)
+    public async Task<LlmOutcome> ClassifyWithLlmAsync(InboundMessage message, LocalVerdict local, CancellationToken cancellationToken)
     {
         var classifier = llm.Classifier
             ?? throw new InvalidOperationException("The cascade asked for the hosted model, but none is configured (Sift:Classification:Llm:Provider).");
@@ -44,11 +44,38 @@ public sealed class TriageActivities(
         {
             Message = message,
             Company = policy.Current.Company,
+            ThreadContext = ThreadContext(message),
             PolicyLines = PolicyLines(policy.Current),
             LocalGuess = new IntentPrediction(local.Classification.Intent, local.Classification.Confidence, []),
         };
-        return classifier.ClassifyAsync(request, cancellationToken);
+        var outcome = await classifier.ClassifyAsync(request, cancellationToken);
+        foreach (var call in outcome.Calls)
+        {
+            var model = new KeyValuePair<string, object?>("sift.model", $"{call.Provider}:{call.Model}");
+            var outcomeTag = new KeyValuePair<string, object?>("sift.outcome", call.Outcome);
+            SiftTelemetry.ModelTokens.Add(call.TokensIn, model, new("sift.direction", "in"));
+            SiftTelemetry.ModelTokens.Add(call.TokensOut, model, new("sift.direction", "out"));
+            SiftTelemetry.ModelCost.Add((double)call.CostUsd, model);
+            SiftTelemetry.ModelCallDuration.Record(call.LatencyMs / 1000.0, model, outcomeTag);
+        }
+
+        return outcome;
     }
+
+    /// <summary>The quoted history under the new text: the thread as the sender's client kept it, capped.</summary>
+    private static string? ThreadContext(InboundMessage message)
+    {
+        if (message.Text.Length <= message.Latest.Length + 20)
+        {
+            return null;
+        }
+
+        var index = message.Text.IndexOf(message.Latest, StringComparison.Ordinal);
+        var history = (index >= 0 ? message.Text.Remove(index, message.Latest.Length) : message.Text).Trim();
+        return history.Length > MaxThreadChars ? history[..MaxThreadChars] + "\n[...cut]" : history;
+    }
+
+    private const int MaxThreadChars = 4000;
 
     /// <summary>What the hosted model is told of the policy: which intents are answered automatically, which need a person.</summary>
     private static ImmutableArray<string> PolicyLines(PolicyOptions current) =>

@@ -35,6 +35,17 @@ public static class SiftTelemetry
     public static readonly Counter<long> StorageCommits = Meter.CreateCounter<long>(
         "sift.storage.commits", description: "Write transactions committed by Sift");
 
+    /// <summary>Hosted-model calls by provider, model, purpose and outcome: what the classification costs, in tokens and dollars.</summary>
+    public static readonly Counter<long> ModelTokens = Meter.CreateCounter<long>(
+        "sift.model.tokens", unit: "{token}", description: "Tokens sent to and received from hosted models (tag sift.direction: in, out)");
+
+    public static readonly Counter<double> ModelCost = Meter.CreateCounter<double>(
+        "sift.model.cost", unit: "USD", description: "Cost of hosted-model calls, from the configured price table");
+
+    public static readonly Histogram<double> ModelCallDuration = Meter.CreateHistogram<double>(
+        "sift.model.call.duration", unit: "s", description: "Latency of one hosted-model call (tag sift.outcome)",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30] });
+
     public const string MessageIdTag = "sift.message_id";
     public const string MailboxTag = "sift.mailbox";
     public const string StepTag = "sift.step";

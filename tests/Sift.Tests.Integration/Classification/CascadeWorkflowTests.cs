@@ -57,6 +57,11 @@ public sealed class CascadeWorkflowTests
         Assert.Equal(expected, detail.Cost.CostUsd, 8);
         Assert.Equal((812L, 41L), (detail.Cost.TokensIn, detail.Cost.TokensOut));
         Assert.Equal(MessageStatus.AutoSent, detail.Status);
+
+        var metrics = await host.CreateClient().GetStringAsync(new Uri("/metrics", UriKind.Relative), TestContext.Current.CancellationToken);
+        Assert.Contains("sift_model_tokens_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("sift_model_cost_USD_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("sift_model_call_duration_seconds_bucket{", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
