@@ -130,3 +130,32 @@ public sealed class CascadeWorkflowTests
         Assert.Single(detail.Cost.Calls);
     }
 }
+
+/// <summary>The local model is loaded when the host starts: a bad file stops the start and names itself.</summary>
+public sealed class LocalModelStartTests
+{
+    [Fact]
+    public async Task A_missing_model_file_stops_the_start_with_its_path()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        var missing = Path.Combine(Path.GetTempPath(), $"sift-missing-{Guid.NewGuid():N}.siftmodel");
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:Classification:LocalModel"] = missing });
+
+        var error = Assert.Throws<InvalidDataException>(() => host.Services);
+
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_model_setting_classifies_with_the_keyword_rules()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:Classification:LocalModel"] = string.Empty });
+
+        var id = await host.IngestAsync(TestMail.Sample("04-pricing.eml"));
+        await host.RunWorkflowsAsync();
+
+        var classify = (await host.GetAsync(id)).Audit.Single(a => a.Step == "classify");
+        Assert.Equal("rules-v1", classify.ModelVersion);
+    }
+}
