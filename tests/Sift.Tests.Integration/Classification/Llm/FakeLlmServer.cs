@@ -3,12 +3,8 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Sift.Tests.Integration.Infrastructure;
 
 namespace Sift.Tests.Integration.Classification.Llm;
 
@@ -31,14 +27,10 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
     public static async Task<FakeLlmServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var server = new FakeLlmServer(app);
         app.MapPost("/{**path}", server.AnswerAsync);
-        await app.StartAsync();
-        server.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUrl = await LoopbackServer.StartAsync(app);
         return server;
     }
 

@@ -4,14 +4,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Sift.Tests.Integration.Infrastructure;
 
 namespace Sift.Tests.Integration.Ingestion.Gmail;
 
@@ -57,15 +53,11 @@ internal sealed class FakeGoogle : IAsyncDisposable
 
     public static async Task<FakeGoogle> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var google = new FakeGoogle(app);
         google.Published.Add(google.Current);
         google.Map(app);
-        await app.StartAsync();
-        google.BaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        google.BaseUrl = new Uri(await LoopbackServer.StartAsync(app));
         return google;
     }
 

@@ -2,12 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Sift.Tests.Integration.Infrastructure;
 
 namespace Sift.Tests.Integration.Ingestion.Graph;
 
@@ -53,10 +49,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
 
     public static async Task<FakeGraphServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var server = new FakeGraphServer(app);
         app.Use(server.RecordAndAuthenticateAsync);
         app.MapPost("/v1.0/subscriptions", server.CreateSubscriptionAsync);
@@ -66,9 +59,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
         app.MapGet("/v1.0/users/{mailbox}/messages/{id}", server.GetMessage);
         app.MapGet("/v1.0/users/{mailbox}/messages/{id}/attachments", (string id) => Json(200, Fixture("attachments.json").Replace("{messageId}", id, StringComparison.Ordinal)));
         app.MapGet("/v1.0/users/{mailbox}/mailFolders/inbox/messages/delta", server.Delta);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUrl = $"{address}/v1.0";
+        server.BaseUrl = $"{await LoopbackServer.StartAsync(app)}/v1.0";
         return server;
     }
 
