@@ -73,6 +73,9 @@ internal sealed class SiftCommand
           migrate   Apply database migrations and exit.
           eval prefilter|pii [--data DIR] [--verbose]
                     Measure the pre-filter or the PII redaction on the public corpora (default ../shared/data).
+          eval [intents] --data FILE.jsonl [--model FILE | --llm [--config FILE.json]] [--holdout FRACTION] [--where FIELD=V1,V2]
+                    [--unknown-label LABEL] [--target-precision 0.98] [--out report.json]
+                    Score an intent classifier on labelled JSONL: accuracy, macro-F1, risk-coverage, calibration, abstention.
           train --data FILE.jsonl --out MODEL [--text-field body] [--label-field label] [--where FIELD=V1,V2] [--holdout FRACTION]
                     Train the local intent classifier on labelled JSONL (with --holdout: on the "train" part only).
 
@@ -82,5 +85,6 @@ internal sealed class SiftCommand
           ConnectionStrings:Redis     use Redis for dedupe and rate limits
           Sift:ApiKey                 require X-Api-Key (without it, the API answers loopback callers only)
           Sift:Roles                  api,worker (default), api, or worker
+          Sift:Classification:Llm:Provider   none (default), openai, azure-openai, anthropic or openai-compatible
         """;
 }
