@@ -1,4 +1,5 @@
 using Sift.Policy;
+using Sift.Templates;
 
 namespace Sift.Drafting;
 
@@ -25,7 +26,7 @@ public sealed class DrafterTests
     {
         var message = TestMail.Message(subject: "Demo next week");
 
-        var draft = Drafter.Draft(DraftId, message, Route("scheduling-v1"), "scheduling", Policy(("calendar_link", "https://cal.contoso.example/sales")));
+        var draft = TestTemplates.Drafter.Draft(DraftId, message, Route("scheduling-v1"), "scheduling", Policy(("calendar_link", "https://cal.contoso.example/sales")));
 
         Assert.Equal(DraftId, draft.Id);
         Assert.Equal("scheduling-v1", draft.TemplateId);
@@ -42,7 +43,7 @@ public sealed class DrafterTests
     {
         var tuesday = TestMail.Message();
 
-        var draft = Drafter.Draft(DraftId, tuesday, Route("scheduling-v1"), "scheduling", Policy(("calendar_link", "https://cal.example")));
+        var draft = TestTemplates.Drafter.Draft(DraftId, tuesday, Route("scheduling-v1"), "scheduling", Policy(("calendar_link", "https://cal.example")));
 
         Assert.Contains("- Wednesday 11 November, 10:00 UTC", draft.Text, StringComparison.Ordinal);
         Assert.Contains("- Thursday 12 November, 14:00 UTC", draft.Text, StringComparison.Ordinal);
@@ -53,7 +54,7 @@ public sealed class DrafterTests
     {
         var friday = TestMail.Message() with { ReceivedAt = new DateTimeOffset(2026, 11, 13, 16, 0, 0, TimeSpan.Zero) };
 
-        var draft = Drafter.Draft(DraftId, friday, Route("scheduling-v1"), "scheduling", Policy(("calendar_link", "https://cal.example")));
+        var draft = TestTemplates.Drafter.Draft(DraftId, friday, Route("scheduling-v1"), "scheduling", Policy(("calendar_link", "https://cal.example")));
 
         Assert.Contains("- Monday 16 November, 10:00 UTC", draft.Text, StringComparison.Ordinal);
         Assert.Contains("- Tuesday 17 November, 14:00 UTC", draft.Text, StringComparison.Ordinal);
@@ -62,7 +63,7 @@ public sealed class DrafterTests
     [Fact]
     public void Without_a_routed_template_the_intent_chooses_one()
     {
-        var draft = Drafter.Draft(DraftId, TestMail.Message(), Route(templateId: null), "pricing", Policy(("pricing_url", "https://contoso.example/pricing")));
+        var draft = TestTemplates.Drafter.Draft(DraftId, TestMail.Message(), Route(templateId: null), "pricing", Policy(("pricing_url", "https://contoso.example/pricing")));
 
         Assert.Equal("pricing-v1", draft.TemplateId);
         Assert.Contains("https://contoso.example/pricing", draft.Text, StringComparison.Ordinal);
@@ -71,7 +72,7 @@ public sealed class DrafterTests
     [Fact]
     public void A_sender_without_a_display_name_is_greeted_generically()
     {
-        var draft = Drafter.Draft(DraftId, TestMail.Message(name: null), Route("generic-ack-v1"), "other", Policy());
+        var draft = TestTemplates.Drafter.Draft(DraftId, TestMail.Message(name: null), Route("generic-ack-v1"), "other", Policy());
 
         Assert.StartsWith("Hi there,", draft.Text, StringComparison.Ordinal);
     }
@@ -82,7 +83,7 @@ public sealed class DrafterTests
     [InlineData(2880, "within 2 business day(s)")]
     public void The_promised_reply_time_follows_the_sla(int slaMinutes, string promise)
     {
-        var draft = Drafter.Draft(DraftId, TestMail.Message(), Route("generic-ack-v1", slaMinutes), "other", Policy());
+        var draft = TestTemplates.Drafter.Draft(DraftId, TestMail.Message(), Route("generic-ack-v1", slaMinutes), "other", Policy());
 
         Assert.Contains(promise, draft.Text, StringComparison.Ordinal);
     }
@@ -90,7 +91,7 @@ public sealed class DrafterTests
     [Fact]
     public void A_template_the_policy_cannot_fill_falls_back_to_the_acknowledgement_and_is_never_auto_sent()
     {
-        var draft = Drafter.Draft(DraftId, TestMail.Message(), Route("pricing-v1"), "pricing", Policy());
+        var draft = TestTemplates.Drafter.Draft(DraftId, TestMail.Message(), Route("pricing-v1"), "pricing", Policy());
 
         Assert.Equal("generic-ack-v1", draft.TemplateId);
         Assert.False(draft.AutoSendAllowed);
@@ -104,27 +105,9 @@ public sealed class DrafterTests
         var noSubject = TestMail.Message(subject: "");
         var policy = Policy(("docs_url", "https://docs.contoso.example"));
 
-        var error = Record.Exception(() => Drafter.Draft(DraftId, noSubject, Route("support-ack-v1"), "support", policy));
+        var error = Record.Exception(() => TestTemplates.Drafter.Draft(DraftId, noSubject, Route("support-ack-v1"), "support", policy));
 
         Assert.Null(error);
-    }
-
-    [Theory]
-    [InlineData("Hi {{first_name}}, thanks.")]
-    [InlineData("Hi {{ first_name }}, thanks.")]
-    [InlineData("We will write to [EMAIL_1] shortly.")]
-    [InlineData("Call us back on [PHONE_NUMBER_2].")]
-    public void Lint_flags_a_placeholder_left_in_the_text(string text)
-    {
-        Assert.NotEmpty(Drafter.Lint(text));
-    }
-
-    [Theory]
-    [InlineData("Hi Ana, thanks for your message.")]
-    [InlineData("See [the docs] or write to support@contoso.example.")]
-    public void Lint_passes_clean_text(string text)
-    {
-        Assert.Empty(Drafter.Lint(text));
     }
 
     [Fact]
