@@ -49,7 +49,7 @@ public sealed record ApprovedSources(ImmutableArray<string> Values)
     public bool AllowsUrl(string url)
     {
         var host = Uri.TryCreate(url.StartsWith("www.", StringComparison.OrdinalIgnoreCase) ? "https://" + url : url, UriKind.Absolute, out var uri) ? uri.Host : null;
-        return Values.Any(v => IsUrl(v) ? url.StartsWith(v.TrimEnd('/'), StringComparison.OrdinalIgnoreCase) || SendLint.Contains(v, url)
+        return Values.Any(v => IsUrl(v) ? UnderPrefix(url, v.TrimEnd('/')) || SendLint.Contains(v, url)
             : IsDomain(v) ? host is not null && OnDomain(host, v)
             : SendLint.Contains(v, url));
     }
@@ -64,6 +64,10 @@ public sealed record ApprovedSources(ImmutableArray<string> Values)
     }
 
     public bool Mentions(string text) => Values.Any(v => SendLint.Contains(v, text));
+
+    /// <summary>The URL is the prefix or lies under it: <c>https://docs.contoso.example</c> does not allow <c>https://docs.contoso.example.evil.example</c>.</summary>
+    private static bool UnderPrefix(string url, string prefix) =>
+        url.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && (url.Length == prefix.Length || url[prefix.Length] is '/' or '?' or '#');
 
     private static bool IsUrl(string v) => v.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || v.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
