@@ -86,6 +86,16 @@ public sealed class TemplateLibraryTests
         Assert.Contains(id, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Handlebars_itself_refuses_a_binding_without_a_value_behind_the_declared_check()
+    {
+        var undeclared = Library.Find("generic-ack-v1")! with { Slots = ["first_name"] };
+
+        var error = Assert.Throws<MissingSlotException>(() => TemplateLibrary.Render(undeclared, new Dictionary<string, string> { ["first_name"] = "Ana" }));
+
+        Assert.Equal(["subject"], error.Missing);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
