@@ -8,6 +8,7 @@ using Sift.Ingestion;
 using Sift.Policy;
 using Sift.Queue;
 using Sift.Storage;
+using Sift.Templates;
 using Sift.Workers;
 
 var command = SiftCommand.Parse(args);
@@ -41,6 +42,7 @@ builder.AddImapIngestion();
 builder.AddSiftClassification();
 builder.AddSiftLlm();
 builder.AddSiftPolicy();
+builder.AddSiftTemplates();
 builder.AddSiftWorkflows();
 builder.AddSiftApi();
 builder.AddSiftWorkers();

@@ -20,7 +20,8 @@ public sealed class TriageActivities(
     IAutoReplyGuard loopGuard,
     LocalClassifier localClassifier,
     LlmAvailability llm,
-    IOptionsMonitor<ClassificationOptions> classification)
+    IOptionsMonitor<ClassificationOptions> classification,
+    Drafter drafter)
 {
     public string PolicyVersion => policy.Version;
 
@@ -117,7 +118,7 @@ public sealed class TriageActivities(
     }
 
     public Draft Draft(Guid draftId, InboundMessage message, RouteDecision route, string intent) =>
-        Drafter.Draft(draftId, message, route, intent, policy.Current);
+        drafter.Draft(draftId, message, route, intent, policy.Current);
 
     public static Outline Outline(InboundMessage message, string owner) => Drafter.Outline(message, owner);
 

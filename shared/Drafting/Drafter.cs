@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Sift.Drafting.Lint;
 using Sift.Mail;
 using Sift.Policy;
 using Sift.Templates;
@@ -14,11 +15,14 @@ public sealed record Draft(Guid Id, string TemplateId, string Text, bool AutoSen
 public sealed record Outline(string Owner, ImmutableArray<string> KeyPoints);
 
 /// <summary>Fills templates from the message, the classification and the policy's slot values, then lints the result.</summary>
-public static partial class Drafter
+public sealed partial class Drafter(TemplateLibrary templates, ImmutableArray<string> approved)
 {
-    public static Draft Draft(Guid draftId, InboundMessage message, RouteDecision route, string intent, PolicyOptions policy)
+    public TemplateLibrary Templates => templates;
+
+    public Draft Draft(Guid draftId, InboundMessage message, RouteDecision route, string intent, PolicyOptions policy)
     {
-        var template = (route.TemplateId is { } id ? TemplateLibrary.Find(id) : null) ?? TemplateLibrary.ForIntent(intent);
+        var language = message.Language;
+        var template = (route.TemplateId is { } id ? templates.Find(id, language) : null) ?? templates.ForIntent(intent, language);
         var slots = new Dictionary<string, string>(policy.Slots, StringComparer.Ordinal)
         {
             ["first_name"] = FirstName(message.From),
@@ -31,27 +35,36 @@ public static partial class Drafter
         try
         {
             var text = TemplateLibrary.Render(template, slots);
-            return new Draft(draftId, template.Id, text, template.AutoSendAllowed, Lint(text));
+            return new Draft(draftId, template.Id, text, template.AutoSendAllowed, Lint(text, Context(template, slots, message, policy)).Lines);
         }
         catch (MissingSlotException missing)
         {
             // A template the policy cannot fill is never sent: fall back to the acknowledgement, which needs only what every
             // message has, and say why, so that the draft goes to review instead of out.
-            var fallback = TemplateLibrary.ForIntent("other");
+            var fallback = templates.ForIntent(TemplateLibrary.FallbackIntent, language);
             var text = TemplateLibrary.Render(fallback, slots);
-            return new Draft(draftId, fallback.Id, text, AutoSendAllowed: false, [missing.Message, .. Lint(text)]);
+            return new Draft(draftId, fallback.Id, text, AutoSendAllowed: false,
+                [$"{SendLint.MissingSlotRule}: {missing.Message}", .. Lint(text, Context(fallback, slots, message, policy)).Lines]);
         }
     }
+
+    /// <summary>The lint's view of a draft: its template, its slot values, what is approved (configuration) and the mail it answers.</summary>
+    public LintContext Context(ReplyTemplate template, IReadOnlyDictionary<string, string> slots, InboundMessage message, PolicyOptions policy) => new()
+    {
+        Template = template,
+        Slots = slots,
+        Approved = new ApprovedSources([.. approved, .. policy.Slots.Values.Where(v => !string.IsNullOrWhiteSpace(v))]),
+        Message = message,
+    };
+
+    /// <summary>The send-safety lint (see <see cref="SendLint"/>), run on every outgoing text.</summary>
+    public static LintResult Lint(string text, LintContext context) => SendLint.Lint(text, context);
 
     public static Outline Outline(InboundMessage message, string owner)
     {
         var sentences = Sentence().Matches(message.Latest).Select(m => m.Value.Trim()).Where(s => s.Length > 12).Take(3);
         return new Outline(owner, [$"Subject: {message.Subject}", .. sentences.Select(s => "They wrote: " + s)]);
     }
-
-    /// <summary>The foundation's lint: no placeholder may survive rendering.</summary>
-    public static ImmutableArray<string> Lint(string text) =>
-        Placeholder().IsMatch(text) ? ["unresolved placeholder in the draft"] : [];
 
     private static string FirstName(EmailAddress from) =>
         from.Name?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { Length: > 0 } first ? first : "there";
@@ -75,9 +88,6 @@ public static partial class Drafter
 
         return day.AddHours(hour).ToString("dddd d MMMM, HH:mm 'UTC'", CultureInfo.InvariantCulture);
     }
-
-    [GeneratedRegex(@"\{\{[^}]*\}\}|\[[A-Z_]+_\d+\]")]
-    private static partial Regex Placeholder();
 
     [GeneratedRegex(@"[^.!?\n]+[.!?]")]
     private static partial Regex Sentence();
