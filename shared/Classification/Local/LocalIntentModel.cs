@@ -10,7 +10,21 @@ internal sealed class LocalTextRow
 {
     public string Text { get; set; } = "";
 
+    /// <summary>The character n-grams inside words (<see cref="LocalModelFile.CharWordGrams"/>), empty when the model takes none.</summary>
+    public string Grams { get; set; } = "";
+
     public string Label { get; set; } = "";
+
+    public static LocalTextRow For(string text, CharWordGramLengths grams, string label = "")
+    {
+        var normalised = LocalModelFile.NormaliseText(text);
+        return new LocalTextRow
+        {
+            Text = normalised,
+            Grams = grams.MaxLength > 0 ? LocalModelFile.CharWordGrams(normalised, grams.MinLength, grams.MaxLength) : "",
+            Label = label,
+        };
+    }
 }
 
 /// <summary>The row ML.NET writes: one probability per label, in the model's label order.</summary>
@@ -37,8 +51,11 @@ public sealed class LocalIntentModel : IDisposable
     private readonly ConcurrentBag<Worker> workers = [];
     private bool disposed;
 
-    private LocalIntentModel(MLContext ml, ITransformer transformer, ImmutableArray<string> labels, double temperature, string version, DateTimeOffset trainedAt)
+    private readonly CharWordGramLengths charWordGrams;
+
+    private LocalIntentModel(MLContext ml, ITransformer transformer, ImmutableArray<string> labels, double temperature, CharWordGramLengths charWordGrams, string version, DateTimeOffset trainedAt)
     {
+        this.charWordGrams = charWordGrams;
         this.ml = ml;
         this.transformer = transformer;
         Labels = labels;
@@ -75,13 +92,13 @@ public sealed class LocalIntentModel : IDisposable
             throw new InvalidDataException($"'{path}': the ML.NET model entry is corrupt ({ex.Message}).", ex);
         }
 
-        var model = new LocalIntentModel(ml, transformer, metadata.Labels, metadata.Temperature, version, metadata.TrainedAt);
+        var model = new LocalIntentModel(ml, transformer, metadata.Labels, metadata.Temperature, metadata.CharWordGrams, version, metadata.TrainedAt);
         model.CheckLabels(path);
         return model;
     }
 
-    internal static LocalIntentModel FromTrained(MLContext ml, ITransformer transformer, ImmutableArray<string> labels, double temperature, string version, DateTimeOffset trainedAt) =>
-        new(ml, transformer, labels, temperature, version, trainedAt);
+    internal static LocalIntentModel FromTrained(MLContext ml, ITransformer transformer, ImmutableArray<string> labels, double temperature, CharWordGramLengths charWordGrams, string version, DateTimeOffset trainedAt) =>
+        new(ml, transformer, labels, temperature, charWordGrams, version, trainedAt);
 
     /// <summary>The best intent, its calibrated confidence and the next three (best first).</summary>
     public IntentPrediction Predict(string text)
@@ -174,7 +191,7 @@ public sealed class LocalIntentModel : IDisposable
     private Worker Rent()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        return workers.TryTake(out var worker) ? worker : new Worker(ml.Model.CreatePredictionEngine<LocalTextRow, LocalScoreRow>(transformer), Labels.Length);
+        return workers.TryTake(out var worker) ? worker : new Worker(ml.Model.CreatePredictionEngine<LocalTextRow, LocalScoreRow>(transformer), Labels.Length, charWordGrams);
     }
 
     private void CheckLabels(string path)
@@ -196,7 +213,7 @@ public sealed class LocalIntentModel : IDisposable
         }
     }
 
-    private sealed class Worker(PredictionEngine<LocalTextRow, LocalScoreRow> engine, int labelCount) : IDisposable
+    private sealed class Worker(PredictionEngine<LocalTextRow, LocalScoreRow> engine, int labelCount, CharWordGramLengths charWordGrams) : IDisposable
     {
         private readonly LocalTextRow input = new();
         // Passed by ref so the engine refills the same Score array instead of allocating one per message.
@@ -206,6 +223,7 @@ public sealed class LocalIntentModel : IDisposable
         public float[] Score(string text)
         {
             input.Text = LocalModelFile.NormaliseText(text);
+            input.Grams = charWordGrams.MaxLength > 0 ? LocalModelFile.CharWordGrams(input.Text, charWordGrams.MinLength, charWordGrams.MaxLength) : "";
             engine.Predict(input, ref output);
             return output.Score;
         }

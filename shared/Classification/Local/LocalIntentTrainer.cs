@@ -14,7 +14,9 @@ namespace Sift.Classification.Local;
 /// <param name="Seed">Seeds ML.NET and the calibration split, so the same data gives the same model.</param>
 /// <param name="CalibrationFraction">The stratified share of the examples kept out of the fit to fit the temperature on.</param>
 /// <param name="WordNgramLength">Word n-grams of 1 up to this length (TF-IDF).</param>
-/// <param name="CharNgramLength">Character n-grams of 1 up to this length (TF-IDF).</param>
+/// <param name="CharNgramLength">Whole-text character n-grams of 1 up to this length (TF-IDF); 0 leaves them out.</param>
+/// <param name="CharWordMinLength">The shortest character n-gram taken inside each word (see <see cref="CharWordMaxLength"/>).</param>
+/// <param name="CharWordMaxLength">The longest character n-gram taken inside each word (TF-IDF, binary term frequency); 0 leaves them out.</param>
 /// <param name="L2Regularization">The L-BFGS maximum-entropy trainer's L2 weight.</param>
 /// <param name="MaxIterations">The L-BFGS iteration cap (BANKING77 converges before 100: 200 gave the same model).</param>
 /// <param name="RefitOnAll">After the temperature is fitted, fit the weights again on every example (calibration ones included).</param>
@@ -24,6 +26,8 @@ public sealed record LocalTrainingOptions(
     double CalibrationFraction = 0.1,
     int WordNgramLength = 2,
     int CharNgramLength = 4,
+    int CharWordMinLength = 2,
+    int CharWordMaxLength = 5,
     float L2Regularization = 0.1f,
     int MaxIterations = 100,
     bool RefitOnAll = true,
@@ -88,7 +92,7 @@ public static class LocalIntentTrainer
         var transformer = Fit(ml, fit, options, progress);
         ct.ThrowIfCancellationRequested();
 
-        var model = LocalIntentModel.FromTrained(ml, transformer, labels, 1, "", clock.GetUtcNow());
+        var model = LocalIntentModel.FromTrained(ml, transformer, labels, 1, CharWordGrams(options), "", clock.GetUtcNow());
         var temperature = 1.0;
         double eceBefore = 0, eceAfter = 0;
         if (calibration.Count > 0)
@@ -131,10 +135,11 @@ public static class LocalIntentTrainer
             clock.GetUtcNow(),
             dataHash,
             LocalModelFile.Normalisation,
-            string.Create(CultureInfo.InvariantCulture, $"featurize-text lower,no-diacritics,no-punctuation; word 1-{options.WordNgramLength} tf-idf; char 1-{options.CharNgramLength} tf-idf; l2"),
+            Describe(options),
             string.Create(CultureInfo.InvariantCulture, $"lbfgs-maxent l2={options.L2Regularization} iterations={options.MaxIterations}"),
             refit ? examples.Count : fit.Count,
-            calibration.Count);
+            calibration.Count,
+            CharWordGrams(options));
         LocalModelFile.Write(outPath, modelBytes, metadata);
         var version = LocalModelFile.VersionOf(File.ReadAllBytes(outPath));
 
@@ -144,17 +149,33 @@ public static class LocalIntentTrainer
 
     private static TransformerChain<MulticlassPredictionTransformer<MaximumEntropyModelParameters>> Fit(MLContext ml, IReadOnlyList<LabelledText> fit, LocalTrainingOptions options, IProgress<string>? progress)
     {
-        var rows = ml.Data.LoadFromEnumerable(fit.Select(e => new LocalTextRow { Text = LocalModelFile.NormaliseText(e.Text), Label = e.Label }).ToArray());
+        var grams = CharWordGrams(options);
+        var rows = ml.Data.LoadFromEnumerable(fit.Select(e => LocalTextRow.For(e.Text, grams, e.Label)).ToArray());
 
         // The label key mapping is fitted apart from the saved chain, so the saved model needs only the text at prediction time.
         // By value: the score slots come out in sorted label order, the order the metadata records.
         var keyed = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(rows).Transform(rows);
 
-        // Words and characters are featurised and L2-normalised apart, then joined: normalised together, the far more
-        // numerous character n-grams would drown the word n-grams, which carry most of the intent.
-        var featurizer = ml.Transforms.Text.FeaturizeText("WordFeatures", Featurizing(new WordBagEstimator.Options { NgramLength = options.WordNgramLength, UseAllLengths = true, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf }, null), nameof(LocalTextRow.Text))
-            .Append(ml.Transforms.Text.FeaturizeText("CharFeatures", Featurizing(null, new WordBagEstimator.Options { NgramLength = options.CharNgramLength, UseAllLengths = true, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf }), nameof(LocalTextRow.Text)))
-            .Append(ml.Transforms.Concatenate("Features", "WordFeatures", "CharFeatures"));
+        // Each view is featurised and L2-normalised apart, then joined: normalised together, the far more numerous
+        // character n-grams would drown the word n-grams, which carry most of the intent.
+        var views = new List<string> { "WordFeatures" };
+        IEstimator<ITransformer> featurizer = ml.Transforms.Text.FeaturizeText("WordFeatures", Featurizing(new WordBagEstimator.Options { NgramLength = options.WordNgramLength, UseAllLengths = true, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf }, null), nameof(LocalTextRow.Text));
+        if (options.CharNgramLength > 0)
+        {
+            featurizer = featurizer.Append(ml.Transforms.Text.FeaturizeText("CharFeatures", Featurizing(null, new WordBagEstimator.Options { NgramLength = options.CharNgramLength, UseAllLengths = true, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf }), nameof(LocalTextRow.Text)));
+            views.Add("CharFeatures");
+        }
+
+        if (grams.MaxLength > 0)
+        {
+            // The grams are computed in C# (LocalTextRow.For): one token each, so a bag of single tokens is the TF-IDF.
+            featurizer = featurizer
+                .Append(ml.Transforms.Text.ProduceWordBags("CharWordCounts", nameof(LocalTextRow.Grams), ngramLength: 1, useAllLengths: false, weighting: NgramExtractingEstimator.WeightingCriteria.TfIdf))
+                .Append(ml.Transforms.NormalizeLpNorm("CharWordFeatures", "CharWordCounts"));
+            views.Add("CharWordFeatures");
+        }
+
+        featurizer = featurizer.Append(ml.Transforms.Concatenate("Features", [.. views]));
 
         var trainer = ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
         {
@@ -168,6 +189,25 @@ public static class LocalIntentTrainer
 
         progress?.Report("featurizing and fitting");
         return featurizer.AppendCacheCheckpoint(ml).Append(trainer).Fit(keyed);
+    }
+
+    private static CharWordGramLengths CharWordGrams(LocalTrainingOptions options) =>
+        options.CharWordMaxLength > 0 ? new(options.CharWordMinLength, options.CharWordMaxLength) : new(0, 0);
+
+    private static string Describe(LocalTrainingOptions options)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"featurize-text lower,no-diacritics,no-punctuation; word 1-{options.WordNgramLength} tf-idf");
+        if (options.CharNgramLength > 0)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"; char 1-{options.CharNgramLength} tf-idf");
+        }
+
+        if (options.CharWordMaxLength > 0)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"; char-in-word {options.CharWordMinLength}-{options.CharWordMaxLength} binary-tf-idf");
+        }
+
+        return text + "; l2 per view";
     }
 
     private static TextFeaturizingEstimator.Options Featurizing(WordBagEstimator.Options? words, WordBagEstimator.Options? chars) => new()
