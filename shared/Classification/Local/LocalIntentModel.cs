@@ -27,10 +27,12 @@ internal sealed class LocalTextRow
     }
 }
 
-/// <summary>The row ML.NET writes: one probability per label, in the model's label order.</summary>
+/// <summary>The row ML.NET writes: each member model's probabilities one after the other, each in the model's label order.</summary>
 internal sealed class LocalScoreRow
 {
-    public float[] Score { get; set; } = [];
+    public const string Column = nameof(Scores);
+
+    public float[] Scores { get; set; } = [];
 }
 
 /// <summary>
@@ -204,6 +206,11 @@ public sealed class LocalIntentModel : IDisposable
             throw new InvalidDataException($"'{path}': the model's Score column does not have one slot per label ({Labels.Length}).");
         }
 
+        if (output.GetColumnOrNull(LocalScoreRow.Column) is not { Type: VectorDataViewType { Size: var all } } || all == 0 || all % Labels.Length != 0)
+        {
+            throw new InvalidDataException($"'{path}': the model's {LocalScoreRow.Column} column does not hold whole sets of {Labels.Length} probabilities.");
+        }
+
         var names = default(VBuffer<ReadOnlyMemory<char>>);
         score.Value.GetSlotNames(ref names);
         var slots = names.DenseValues().Select(n => n.ToString()).ToArray();
@@ -220,12 +227,29 @@ public sealed class LocalIntentModel : IDisposable
         private LocalScoreRow output = new();
         private readonly double[] scaled = new double[labelCount];
 
+        private readonly float[] mean = new float[labelCount];
+
         public float[] Score(string text)
         {
             input.Text = LocalModelFile.NormaliseText(text);
             input.Grams = charWordGrams.MaxLength > 0 ? LocalModelFile.CharWordGrams(input.Text, charWordGrams.MinLength, charWordGrams.MaxLength) : "";
             engine.Predict(input, ref output);
-            return output.Score;
+
+            // The ensemble's answer is the mean of its members' probabilities (a single model is a mean of one).
+            var scores = output.Scores;
+            var members = scores.Length / mean.Length;
+            for (var k = 0; k < mean.Length; k++)
+            {
+                var sum = 0f;
+                for (var m = 0; m < members; m++)
+                {
+                    sum += scores[(m * mean.Length) + k];
+                }
+
+                mean[k] = sum / members;
+            }
+
+            return mean;
         }
 
         public IntentPrediction Predict(string text, LocalIntentModel model)

@@ -198,6 +198,32 @@ public sealed class LocalIntentModelTests(SiftIntentModelFixture trained) : ICla
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_model_file_of_the_previous_format_is_invalid_data_asking_for_a_retrain()
+    {
+        var path = Path.Combine(trained.Folder, "format-1.siftmodel");
+        File.Copy(trained.ModelPath, path);
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry("sift-model.json")!;
+            string json;
+            using (var reader = new StreamReader(entry.Open()))
+            {
+                json = reader.ReadToEnd();
+            }
+
+            entry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("sift-model.json").Open());
+            writer.Write(json.Replace("\"formatVersion\": 2", "\"formatVersion\": 1", StringComparison.Ordinal));
+        }
+
+        var ex = Assert.Throws<InvalidDataException>(() => LocalIntentModel.Load(path));
+
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("format version 1", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("sift train", ex.Message, StringComparison.Ordinal);
+    }
+
     private sealed class PredictionComparer : IEqualityComparer<IntentPrediction>
     {
         public static readonly PredictionComparer Instance = new();
