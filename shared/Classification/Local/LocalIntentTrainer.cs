@@ -28,10 +28,10 @@ public sealed record LocalTrainingOptions(
     int WordNgramLength = 2,
     int CharNgramLength = 4,
     int CharWordMinLength = 2,
-    int CharWordMaxLength = 5,
+    int CharWordMaxLength = 0,
     float L2Regularization = 0.1f,
     int MaxIterations = 100,
-    bool Ensemble = true,
+    bool Ensemble = false,
     bool RefitOnAll = true,
     TimeProvider? Clock = null);
 
@@ -62,8 +62,8 @@ public sealed record TrainingReport(
     string DataHash);
 
 /// <summary>
-/// Trains the local intent classifier: TF-IDF word 1–2-grams and character n-grams into a multiclass maximum-entropy
-/// model, then one temperature fitted on a stratified hold-out so that its confidence can gate routing.
+/// Trains the local intent classifier: TF-IDF word 1–2-grams, whole-text character n-grams and character n-grams inside
+/// words into a multiclass maximum-entropy model, then one temperature fitted on a stratified hold-out so that its confidence can gate routing.
 /// </summary>
 public static class LocalIntentTrainer
 {
