@@ -78,12 +78,13 @@ internal static class LocalModelFile
 
     /// <summary>
     /// The character n-grams of each word, padded with a boundary mark, as space-separated tokens (scikit-learn's
-    /// char_wb analyser): unlike whole-text character n-grams they never straddle two words, so a word's stem and its
+    /// char_wb analyser, lower-cased, words being runs of letters and digits): unlike whole-text character n-grams they never straddle two words, so a word's stem and its
     /// ending count wherever the word stands. Each distinct gram appears once (binary term frequency).
     /// </summary>
     public static string CharWordGrams(string normalised, int minLength, int maxLength)
     {
-        var folded = FoldCase(normalised);
+        // Lower case only: the build runs with invariant globalization, where Unicode decomposition (to drop diacritics) is unavailable.
+        var folded = normalised.ToLowerInvariant();
         var grams = new HashSet<string>(StringComparer.Ordinal);
         var builder = new StringBuilder(folded.Length * 8);
         // Case folding can lengthen the text (a decomposed letter is two chars), so the buffer follows the folded length.
@@ -134,22 +135,6 @@ internal static class LocalModelFile
     }
 
     private const char WordMark = '_';
-
-    private static string FoldCase(string text)
-    {
-        // Lower case without diacritics, as ML.NET's own normaliser does for the word and whole-text features.
-        var decomposed = text.ToLowerInvariant().Normalize(NormalizationForm.FormD);
-        var builder = new StringBuilder(decomposed.Length);
-        foreach (var c in decomposed)
-        {
-            if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
-            {
-                builder.Append(c);
-            }
-        }
-
-        return builder.ToString();
-    }
 
     public static void Write(string path, byte[] model, LocalModelMetadata metadata)
     {
