@@ -10,13 +10,29 @@ internal sealed class LocalTextRow
 {
     public string Text { get; set; } = "";
 
+    /// <summary>The character n-grams inside words (<see cref="LocalModelFile.CharWordGrams"/>), empty when the model takes none.</summary>
+    public string Grams { get; set; } = "";
+
     public string Label { get; set; } = "";
+
+    public static LocalTextRow For(string text, CharWordGramLengths grams, string label = "")
+    {
+        var normalised = LocalModelFile.NormaliseText(text);
+        return new LocalTextRow
+        {
+            Text = normalised,
+            Grams = grams.MaxLength > 0 ? LocalModelFile.CharWordGrams(normalised, grams.MinLength, grams.MaxLength) : "",
+            Label = label,
+        };
+    }
 }
 
-/// <summary>The row ML.NET writes: one probability per label, in the model's label order.</summary>
+/// <summary>The row ML.NET writes: each member model's probabilities one after the other, each in the model's label order.</summary>
 internal sealed class LocalScoreRow
 {
-    public float[] Score { get; set; } = [];
+    public const string Column = nameof(Scores);
+
+    public float[] Scores { get; set; } = [];
 }
 
 /// <summary>
@@ -37,8 +53,11 @@ public sealed class LocalIntentModel : IDisposable
     private readonly ConcurrentBag<Worker> workers = [];
     private bool disposed;
 
-    private LocalIntentModel(MLContext ml, ITransformer transformer, ImmutableArray<string> labels, double temperature, string version, DateTimeOffset trainedAt)
+    private readonly CharWordGramLengths charWordGrams;
+
+    private LocalIntentModel(MLContext ml, ITransformer transformer, ImmutableArray<string> labels, double temperature, CharWordGramLengths charWordGrams, string version, DateTimeOffset trainedAt)
     {
+        this.charWordGrams = charWordGrams;
         this.ml = ml;
         this.transformer = transformer;
         Labels = labels;
@@ -75,13 +94,13 @@ public sealed class LocalIntentModel : IDisposable
             throw new InvalidDataException($"'{path}': the ML.NET model entry is corrupt ({ex.Message}).", ex);
         }
 
-        var model = new LocalIntentModel(ml, transformer, metadata.Labels, metadata.Temperature, version, metadata.TrainedAt);
+        var model = new LocalIntentModel(ml, transformer, metadata.Labels, metadata.Temperature, metadata.CharWordGrams, version, metadata.TrainedAt);
         model.CheckLabels(path);
         return model;
     }
 
-    internal static LocalIntentModel FromTrained(MLContext ml, ITransformer transformer, ImmutableArray<string> labels, double temperature, string version, DateTimeOffset trainedAt) =>
-        new(ml, transformer, labels, temperature, version, trainedAt);
+    internal static LocalIntentModel FromTrained(MLContext ml, ITransformer transformer, ImmutableArray<string> labels, double temperature, CharWordGramLengths charWordGrams, string version, DateTimeOffset trainedAt) =>
+        new(ml, transformer, labels, temperature, charWordGrams, version, trainedAt);
 
     /// <summary>The best intent, its calibrated confidence and the next three (best first).</summary>
     public IntentPrediction Predict(string text)
@@ -174,7 +193,7 @@ public sealed class LocalIntentModel : IDisposable
     private Worker Rent()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        return workers.TryTake(out var worker) ? worker : new Worker(ml.Model.CreatePredictionEngine<LocalTextRow, LocalScoreRow>(transformer), Labels.Length);
+        return workers.TryTake(out var worker) ? worker : new Worker(ml.Model.CreatePredictionEngine<LocalTextRow, LocalScoreRow>(transformer), Labels.Length, charWordGrams);
     }
 
     private void CheckLabels(string path)
@@ -187,6 +206,11 @@ public sealed class LocalIntentModel : IDisposable
             throw new InvalidDataException($"'{path}': the model's Score column does not have one slot per label ({Labels.Length}).");
         }
 
+        if (output.GetColumnOrNull(LocalScoreRow.Column) is not { Type: VectorDataViewType { Size: var all } } || all == 0 || all % Labels.Length != 0)
+        {
+            throw new InvalidDataException($"'{path}': the model's {LocalScoreRow.Column} column does not hold whole sets of {Labels.Length} probabilities.");
+        }
+
         var names = default(VBuffer<ReadOnlyMemory<char>>);
         score.Value.GetSlotNames(ref names);
         var slots = names.DenseValues().Select(n => n.ToString()).ToArray();
@@ -196,18 +220,36 @@ public sealed class LocalIntentModel : IDisposable
         }
     }
 
-    private sealed class Worker(PredictionEngine<LocalTextRow, LocalScoreRow> engine, int labelCount) : IDisposable
+    private sealed class Worker(PredictionEngine<LocalTextRow, LocalScoreRow> engine, int labelCount, CharWordGramLengths charWordGrams) : IDisposable
     {
         private readonly LocalTextRow input = new();
         // Passed by ref so the engine refills the same Score array instead of allocating one per message.
         private LocalScoreRow output = new();
         private readonly double[] scaled = new double[labelCount];
 
+        private readonly float[] mean = new float[labelCount];
+
         public float[] Score(string text)
         {
             input.Text = LocalModelFile.NormaliseText(text);
+            input.Grams = charWordGrams.MaxLength > 0 ? LocalModelFile.CharWordGrams(input.Text, charWordGrams.MinLength, charWordGrams.MaxLength) : "";
             engine.Predict(input, ref output);
-            return output.Score;
+
+            // The ensemble's answer is the mean of its members' probabilities (a single model is a mean of one).
+            var scores = output.Scores;
+            var members = scores.Length / mean.Length;
+            for (var k = 0; k < mean.Length; k++)
+            {
+                var sum = 0f;
+                for (var m = 0; m < members; m++)
+                {
+                    sum += scores[(m * mean.Length) + k];
+                }
+
+                mean[k] = sum / members;
+            }
+
+            return mean;
         }
 
         public IntentPrediction Predict(string text, LocalIntentModel model)

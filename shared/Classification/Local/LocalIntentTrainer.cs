@@ -14,9 +14,12 @@ namespace Sift.Classification.Local;
 /// <param name="Seed">Seeds ML.NET and the calibration split, so the same data gives the same model.</param>
 /// <param name="CalibrationFraction">The stratified share of the examples kept out of the fit to fit the temperature on.</param>
 /// <param name="WordNgramLength">Word n-grams of 1 up to this length (TF-IDF).</param>
-/// <param name="CharNgramLength">Character n-grams of 1 up to this length (TF-IDF).</param>
+/// <param name="CharNgramLength">Whole-text character n-grams of 1 up to this length (TF-IDF); 0 leaves them out.</param>
+/// <param name="CharWordMinLength">The shortest character n-gram taken inside each word (see <see cref="CharWordMaxLength"/>).</param>
+/// <param name="CharWordMaxLength">The longest character n-gram taken inside each word (TF-IDF, binary term frequency); 0 leaves them out.</param>
 /// <param name="L2Regularization">The L-BFGS maximum-entropy trainer's L2 weight.</param>
 /// <param name="MaxIterations">The L-BFGS iteration cap (BANKING77 converges before 100: 200 gave the same model).</param>
+/// <param name="Ensemble">Also fit one model per feature view and average the probabilities of all of them.</param>
 /// <param name="RefitOnAll">After the temperature is fitted, fit the weights again on every example (calibration ones included).</param>
 /// <param name="Clock">Stamps the model's training date; the system clock when null.</param>
 public sealed record LocalTrainingOptions(
@@ -24,8 +27,11 @@ public sealed record LocalTrainingOptions(
     double CalibrationFraction = 0.1,
     int WordNgramLength = 2,
     int CharNgramLength = 4,
+    int CharWordMinLength = 2,
+    int CharWordMaxLength = 0,
     float L2Regularization = 0.1f,
     int MaxIterations = 100,
+    bool Ensemble = false,
     bool RefitOnAll = true,
     TimeProvider? Clock = null);
 
@@ -56,8 +62,8 @@ public sealed record TrainingReport(
     string DataHash);
 
 /// <summary>
-/// Trains the local intent classifier: TF-IDF word 1–2-grams and character n-grams into a multiclass maximum-entropy
-/// model, then one temperature fitted on a stratified hold-out so that its confidence can gate routing.
+/// Trains the local intent classifier: TF-IDF word 1–2-grams, whole-text character n-grams and character n-grams inside
+/// words into a multiclass maximum-entropy model, then one temperature fitted on a stratified hold-out so that its confidence can gate routing.
 /// </summary>
 public static class LocalIntentTrainer
 {
@@ -88,7 +94,7 @@ public static class LocalIntentTrainer
         var transformer = Fit(ml, fit, options, progress);
         ct.ThrowIfCancellationRequested();
 
-        var model = LocalIntentModel.FromTrained(ml, transformer, labels, 1, "", clock.GetUtcNow());
+        var model = LocalIntentModel.FromTrained(ml, transformer, labels, 1, CharWordGrams(options), "", clock.GetUtcNow());
         var temperature = 1.0;
         double eceBefore = 0, eceAfter = 0;
         if (calibration.Count > 0)
@@ -131,10 +137,11 @@ public static class LocalIntentTrainer
             clock.GetUtcNow(),
             dataHash,
             LocalModelFile.Normalisation,
-            string.Create(CultureInfo.InvariantCulture, $"featurize-text lower,no-diacritics,no-punctuation; word 1-{options.WordNgramLength} tf-idf; char 1-{options.CharNgramLength} tf-idf; l2"),
-            string.Create(CultureInfo.InvariantCulture, $"lbfgs-maxent l2={options.L2Regularization} iterations={options.MaxIterations}"),
+            Describe(options),
+            string.Create(CultureInfo.InvariantCulture, $"lbfgs-maxent l2={options.L2Regularization} iterations={options.MaxIterations}{(options.Ensemble ? "; mean of one model per view and one on all views" : "")}"),
             refit ? examples.Count : fit.Count,
-            calibration.Count);
+            calibration.Count,
+            CharWordGrams(options));
         LocalModelFile.Write(outPath, modelBytes, metadata);
         var version = LocalModelFile.VersionOf(File.ReadAllBytes(outPath));
 
@@ -142,32 +149,81 @@ public static class LocalIntentTrainer
         return new TrainingReport(version, Path.GetFullPath(outPath), counts, refit ? examples.Count : fit.Count, calibration.Count, temperature, eceBefore, eceAfter, clock.GetElapsedTime(started).TotalSeconds, dataHash);
     }
 
-    private static TransformerChain<MulticlassPredictionTransformer<MaximumEntropyModelParameters>> Fit(MLContext ml, IReadOnlyList<LabelledText> fit, LocalTrainingOptions options, IProgress<string>? progress)
+    private static TransformerChain<ColumnConcatenatingTransformer> Fit(MLContext ml, IReadOnlyList<LabelledText> fit, LocalTrainingOptions options, IProgress<string>? progress)
     {
-        var rows = ml.Data.LoadFromEnumerable(fit.Select(e => new LocalTextRow { Text = LocalModelFile.NormaliseText(e.Text), Label = e.Label }).ToArray());
+        var grams = CharWordGrams(options);
+        var rows = ml.Data.LoadFromEnumerable(fit.Select(e => LocalTextRow.For(e.Text, grams, e.Label)).ToArray());
 
         // The label key mapping is fitted apart from the saved chain, so the saved model needs only the text at prediction time.
         // By value: the score slots come out in sorted label order, the order the metadata records.
         var keyed = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(rows).Transform(rows);
 
-        // Words and characters are featurised and L2-normalised apart, then joined: normalised together, the far more
-        // numerous character n-grams would drown the word n-grams, which carry most of the intent.
-        var featurizer = ml.Transforms.Text.FeaturizeText("WordFeatures", Featurizing(new WordBagEstimator.Options { NgramLength = options.WordNgramLength, UseAllLengths = true, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf }, null), nameof(LocalTextRow.Text))
-            .Append(ml.Transforms.Text.FeaturizeText("CharFeatures", Featurizing(null, new WordBagEstimator.Options { NgramLength = options.CharNgramLength, UseAllLengths = true, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf }), nameof(LocalTextRow.Text)))
-            .Append(ml.Transforms.Concatenate("Features", "WordFeatures", "CharFeatures"));
+        // Each view is featurised and L2-normalised apart, then joined: normalised together, the far more numerous
+        // character n-grams would drown the word n-grams, which carry most of the intent.
+        var views = new List<string> { "WordFeatures" };
+        IEstimator<ITransformer> featurizer = ml.Transforms.Text.FeaturizeText("WordFeatures", Featurizing(new WordBagEstimator.Options { NgramLength = options.WordNgramLength, UseAllLengths = true, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf }, null), nameof(LocalTextRow.Text));
+        if (options.CharNgramLength > 0)
+        {
+            featurizer = featurizer.Append(ml.Transforms.Text.FeaturizeText("CharFeatures", Featurizing(null, new WordBagEstimator.Options { NgramLength = options.CharNgramLength, UseAllLengths = true, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf }), nameof(LocalTextRow.Text)));
+            views.Add("CharFeatures");
+        }
 
-        var trainer = ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+        if (grams.MaxLength > 0)
+        {
+            // The grams are computed in C# (LocalTextRow.For): one token each, so a bag of single tokens is the TF-IDF.
+            featurizer = featurizer
+                .Append(ml.Transforms.Text.ProduceWordBags("CharWordCounts", nameof(LocalTextRow.Grams), ngramLength: 1, useAllLengths: false, weighting: NgramExtractingEstimator.WeightingCriteria.TfIdf))
+                .Append(ml.Transforms.NormalizeLpNorm("CharWordFeatures", "CharWordCounts"));
+            views.Add("CharWordFeatures");
+        }
+
+        featurizer = featurizer.Append(ml.Transforms.Concatenate("Features", [.. views]));
+
+        IEstimator<ITransformer> Trainer(string features) => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
         {
             LabelColumnName = "Label",
-            FeatureColumnName = "Features",
+            FeatureColumnName = features,
             L2Regularization = options.L2Regularization,
             L1Regularization = 0,
             MaximumNumberOfIterations = options.MaxIterations,
             OptimizationTolerance = 1e-7f,
         });
 
-        progress?.Report("featurizing and fitting");
-        return featurizer.AppendCacheCheckpoint(ml).Append(trainer).Fit(keyed);
+        IEstimator<ITransformer> chain = featurizer.AppendCacheCheckpoint(ml);
+        var scores = new List<string>();
+        if (options.Ensemble)
+        {
+            // Models on single views disagree where the answer is unsure, so their mean ranks confidence better than
+            // any one of them; each one's Score is kept under its own name before the next trainer replaces it.
+            foreach (var view in views.Where(v => v != "Features"))
+            {
+                chain = chain.Append(Trainer(view)).Append(ml.Transforms.CopyColumns(view + "Score", "Score"));
+                scores.Add(view + "Score");
+            }
+        }
+
+        scores.Add("Score");
+        progress?.Report(options.Ensemble ? $"featurizing and fitting {scores.Count} models" : "featurizing and fitting");
+        return chain.Append(Trainer("Features")).Append(ml.Transforms.Concatenate(LocalScoreRow.Column, [.. scores])).Fit(keyed);
+    }
+
+    private static CharWordGramLengths CharWordGrams(LocalTrainingOptions options) =>
+        options.CharWordMaxLength > 0 ? new(options.CharWordMinLength, options.CharWordMaxLength) : new(0, 0);
+
+    private static string Describe(LocalTrainingOptions options)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"featurize-text lower,no-diacritics,no-punctuation; word 1-{options.WordNgramLength} tf-idf");
+        if (options.CharNgramLength > 0)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"; char 1-{options.CharNgramLength} tf-idf");
+        }
+
+        if (options.CharWordMaxLength > 0)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"; char-in-word {options.CharWordMinLength}-{options.CharWordMaxLength} binary-tf-idf");
+        }
+
+        return text + "; l2 per view";
     }
 
     private static TextFeaturizingEstimator.Options Featurizing(WordBagEstimator.Options? words, WordBagEstimator.Options? chars) => new()

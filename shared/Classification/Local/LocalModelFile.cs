@@ -19,7 +19,11 @@ internal sealed record LocalModelMetadata(
     string Features,
     string Trainer,
     int FitExamples,
-    int CalibrationExamples);
+    int CalibrationExamples,
+    CharWordGramLengths CharWordGrams);
+
+/// <summary>The character n-gram lengths taken inside words (0 and 0: none), needed again at prediction time.</summary>
+internal sealed record CharWordGramLengths(int MinLength, int MaxLength);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(LocalModelMetadata))]
@@ -32,7 +36,7 @@ internal sealed partial class LocalModelJsonContext : JsonSerializerContext;
 internal static class LocalModelFile
 {
     public const string Format = "sift-local-intent";
-    public const int CurrentFormatVersion = 1;
+    public const int CurrentFormatVersion = 2;
     public const string ModelEntry = "model.mlnet";
     public const string MetadataEntry = "sift-model.json";
 
@@ -71,6 +75,66 @@ internal static class LocalModelFile
 
         return builder.ToString();
     }
+
+    /// <summary>
+    /// The character n-grams of each word, padded with a boundary mark, as space-separated tokens (scikit-learn's
+    /// char_wb analyser, lower-cased, words being runs of letters and digits): unlike whole-text character n-grams they never straddle two words, so a word's stem and its
+    /// ending count wherever the word stands. Each distinct gram appears once (binary term frequency).
+    /// </summary>
+    public static string CharWordGrams(string normalised, int minLength, int maxLength)
+    {
+        // Lower case only: the build runs with invariant globalization, where Unicode decomposition (to drop diacritics) is unavailable.
+        var folded = normalised.ToLowerInvariant();
+        var grams = new HashSet<string>(StringComparer.Ordinal);
+        var builder = new StringBuilder(folded.Length * 8);
+        // Case folding can lengthen the text (a decomposed letter is two chars), so the buffer follows the folded length.
+        Span<char> padded = folded.Length <= 510 ? stackalloc char[512] : new char[folded.Length + 2];
+        var start = 0;
+        for (var i = 0; i <= folded.Length; i++)
+        {
+            if (i < folded.Length && char.IsLetterOrDigit(folded[i]))
+            {
+                continue;
+            }
+
+            if (i > start)
+            {
+                var length = i - start + 2;
+                padded[0] = WordMark;
+                folded.AsSpan(start, i - start).CopyTo(padded[1..]);
+                padded[length - 1] = WordMark;
+                for (var n = minLength; n <= maxLength; n++)
+                {
+                    // A word shorter than n gives itself (padded) once, as scikit-learn does.
+                    var count = Math.Max(1, length - n + 1);
+                    for (var offset = 0; offset < count; offset++)
+                    {
+                        var gram = new string(padded.Slice(offset, Math.Min(n, length - offset)));
+                        if (grams.Add(gram))
+                        {
+                            if (builder.Length > 0)
+                            {
+                                builder.Append(' ');
+                            }
+
+                            builder.Append(gram);
+                        }
+                    }
+
+                    if (length <= n)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            start = i + 1;
+        }
+
+        return builder.ToString();
+    }
+
+    private const char WordMark = '_';
 
     public static void Write(string path, byte[] model, LocalModelMetadata metadata)
     {
@@ -132,6 +196,11 @@ internal static class LocalModelFile
             if (metadata.Labels.IsDefaultOrEmpty || metadata.Labels.Length < 2 || !double.IsFinite(metadata.Temperature) || metadata.Temperature <= 0)
             {
                 throw new InvalidDataException($"'{path}': {MetadataEntry} needs at least two labels and a positive temperature.");
+            }
+
+            if (metadata.CharWordGrams is not { MinLength: >= 0, MaxLength: >= 0 and <= 10 } grams || (grams.MaxLength > 0 && (grams.MinLength < 1 || grams.MinLength > grams.MaxLength)))
+            {
+                throw new InvalidDataException($"'{path}': {MetadataEntry} needs charWordGrams with 1 <= minLength <= maxLength <= 10 (or both 0).");
             }
 
             using var model = new MemoryStream();

@@ -120,7 +120,7 @@ public sealed class LocalIntentModelTests(SiftIntentModelFixture trained) : ICla
         using var model = LocalIntentModel.Load(ShippedModel);
 
         // Decisions record the model version, so replacing the shipped model must be a deliberate change of this line.
-        Assert.Equal("local-8567dd32897c", model.Version);
+        Assert.Equal("local-0322d62bd0c8", model.Version);
         Assert.Equal(TaxonomyOptions.Default().IntentNames.Order(StringComparer.Ordinal), model.Labels);
     }
 
@@ -196,6 +196,32 @@ public sealed class LocalIntentModelTests(SiftIntentModelFixture trained) : ICla
         var ex = Assert.Throws<InvalidDataException>(() => LocalIntentModel.Load(path));
 
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_file_of_the_previous_format_is_invalid_data_asking_for_a_retrain()
+    {
+        var path = Path.Combine(trained.Folder, "format-1.siftmodel");
+        File.Copy(trained.ModelPath, path);
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry("sift-model.json")!;
+            string json;
+            using (var reader = new StreamReader(entry.Open()))
+            {
+                json = reader.ReadToEnd();
+            }
+
+            entry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("sift-model.json").Open());
+            writer.Write(json.Replace("\"formatVersion\": 2", "\"formatVersion\": 1", StringComparison.Ordinal));
+        }
+
+        var ex = Assert.Throws<InvalidDataException>(() => LocalIntentModel.Load(path));
+
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("format version 1", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("sift train", ex.Message, StringComparison.Ordinal);
     }
 
     private sealed class PredictionComparer : IEqualityComparer<IntentPrediction>
