@@ -153,7 +153,7 @@ internal static class EvalCommand
                 var selection = new JsonlSelection(a.Where.Count == 0 ? null : a.Where, a.Holdout ?? 0, a.Holdout is null ? null : LabelledJsonl.HoldoutPart);
                 items = LabelledJsonl.Read(a.Data, a.TextField, a.LabelField, selection);
             }
-            catch (InvalidDataException ex)
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
             {
                 await error.WriteLineAsync(ex.Message);
                 return 2;
@@ -196,9 +196,15 @@ internal static class EvalCommand
             await output.WriteAsync(IntentEvaluation.Format(report));
             if (a.Out is not null)
             {
-                await using (var file = File.Create(a.Out))
+                try
                 {
+                    await using var file = File.Create(a.Out);
                     await JsonSerializer.SerializeAsync(file, report, EvaluationJsonContext.Default.IntentEvaluationReport, cancellationToken);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    await error.WriteLineAsync($"Cannot write --out '{a.Out}': {ex.Message}");
+                    return 2;
                 }
 
                 await output.WriteLineAsync($"JSON report written to {Path.GetFullPath(a.Out)}");

@@ -22,6 +22,19 @@ internal static class LlmPredictor
             return (null, null, $"No settings file at '{Path.GetFullPath(configFile)}'.");
         }
 
+        try
+        {
+            return Build(configFile);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException or FormatException or IOException)
+        {
+            // An unreadable settings file, or a value that does not convert (a Timeout of "ten", a bad Endpoint).
+            return (null, null, $"The LLM settings could not be read: {ex.Message}");
+        }
+    }
+
+    private static (IntentPredictor? Predictor, IDisposable? Owned, string? Problem) Build(string? configFile)
+    {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
@@ -46,6 +59,11 @@ internal static class LlmPredictor
         {
             host.Dispose();
             return (null, null, $"The LLM settings are invalid: {string.Join(" ", ex.Failures)}");
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
         }
 
         if (classifier is null)

@@ -90,7 +90,7 @@ internal static class TrainCommand
         {
             examples = LabelledJsonl.Read(data, textField, labelField, new JsonlSelection(where.Count == 0 ? null : where, holdout, holdout > 0 ? LabelledJsonl.TrainPart : null));
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync(ex.Message);
             return 2;
@@ -104,7 +104,17 @@ internal static class TrainCommand
         }
 
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Training on {examples.Count} examples from {Path.GetFullPath(data)}{(holdout > 0 ? $" (the \"train\" part, hold-out {holdout:0.###})" : "")}"));
-        var report = LocalIntentTrainer.Train(examples, new LocalTrainingOptions(), outPath, new WriterProgress(output), ct);
+        TrainingReport report;
+        try
+        {
+            report = LocalIntentTrainer.Train(examples, new LocalTrainingOptions(), outPath, new WriterProgress(output), ct);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"Cannot write the model to '{Path.GetFullPath(outPath)}': {ex.Message}");
+            return 2;
+        }
+
         await output.WriteAsync(Format(report));
         return 0;
     }

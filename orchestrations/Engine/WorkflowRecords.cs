@@ -68,13 +68,6 @@ public sealed record MessagePatch
 
     public bool? AutoSent { get; init; }
 
-    /// <summary>The message's hosted-model totals so far (absolute values, so that a replayed update cannot add twice).</summary>
-    public decimal? CostUsd { get; init; }
-
-    public long? TokensIn { get; init; }
-
-    public long? TokensOut { get; init; }
-
     public MessagePatch Merge(MessagePatch next) => new()
     {
         Status = next.Status ?? Status,
@@ -87,9 +80,6 @@ public sealed record MessagePatch
         Explanation = next.Explanation ?? Explanation,
         FilterReason = next.FilterReason ?? FilterReason,
         AutoSent = next.AutoSent ?? AutoSent,
-        CostUsd = next.CostUsd ?? CostUsd,
-        TokensIn = next.TokensIn ?? TokensIn,
-        TokensOut = next.TokensOut ?? TokensOut,
     };
 }
 

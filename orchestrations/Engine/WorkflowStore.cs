@@ -207,6 +207,17 @@ internal sealed class WorkflowStore(SiftDatabase database)
                     c.Call.LatencyMs,
                     c.Call.Outcome,
                 }));
+
+            // The sums move with the rows, in the same transaction: a call is counted once, whatever fails afterwards.
+            batch.Add(
+                "UPDATE messages SET cost_usd = cost_usd + @cost, tokens_in = tokens_in + @tokensIn, tokens_out = tokens_out + @tokensOut WHERE id = @id",
+                new
+                {
+                    id = claim.MessageId,
+                    cost = checkpoint.ModelCalls.Sum(c => c.Call.CostUsd),
+                    tokensIn = checkpoint.ModelCalls.Sum(c => (long)c.Call.TokensIn),
+                    tokensOut = checkpoint.ModelCalls.Sum(c => (long)c.Call.TokensOut),
+                });
         }
     }
 
@@ -231,9 +242,6 @@ internal sealed class WorkflowStore(SiftDatabase database)
         Add(patch.Explanation, "explanation");
         Add(patch.FilterReason, "filter_reason");
         Add(patch.AutoSent, "auto_sent");
-        Add(patch.CostUsd, "cost_usd");
-        Add(patch.TokensIn, "tokens_in");
-        Add(patch.TokensOut, "tokens_out");
         batch.Add(
             $"UPDATE messages SET {string.Join(", ", sets)} WHERE id = @id",
             new
@@ -250,9 +258,6 @@ internal sealed class WorkflowStore(SiftDatabase database)
                 explanation = patch.Explanation,
                 filter_reason = patch.FilterReason,
                 auto_sent = patch.AutoSent,
-                cost_usd = patch.CostUsd,
-                tokens_in = patch.TokensIn,
-                tokens_out = patch.TokensOut,
             });
     }
 

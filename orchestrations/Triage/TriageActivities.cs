@@ -29,6 +29,9 @@ public sealed class TriageActivities(
 
     public static FilterVerdict Prefilter(InboundMessage message, string mailbox) => Filtering.Prefilter.Evaluate(message, mailbox);
 
+    /// <summary>The taxonomy's urgency levels, lowest first.</summary>
+    public IReadOnlyList<string> Urgencies => localClassifier.Taxonomy.Urgencies;
+
     /// <summary>The cascade's first stage, in process (so a local step): the local model's answer and whether the hosted model must be asked.</summary>
     public LocalVerdict ClassifyLocally(InboundMessage message)
     {
@@ -39,8 +42,12 @@ public sealed class TriageActivities(
     /// <summary>The cascade's second stage: the hosted model (PII redacted first when configured). It never throws for a provider failure.</summary>
     public async Task<LlmOutcome> ClassifyWithLlmAsync(InboundMessage message, LocalVerdict local, CancellationToken cancellationToken)
     {
-        var classifier = llm.Classifier
-            ?? throw new InvalidOperationException("The cascade asked for the hosted model, but none is configured (Sift:Classification:Llm:Provider).");
+        if (llm.Classifier is not { } classifier)
+        {
+            // The local step asked for it before a restart that turned the hosted model off: a person reads the mail.
+            return new LlmOutcome(null, null, "the hosted model is no longer configured (Sift:Classification:Llm:Provider)", []);
+        }
+
         var request = new LlmRequest
         {
             Message = message,

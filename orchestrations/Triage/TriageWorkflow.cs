@@ -65,13 +65,13 @@ public sealed class TriageWorkflow(TriageActivities activities)
     /// <summary>The cascade: the local model first; the hosted model only when the local answer is unsure or not covered.</summary>
     private async Task<Classification.Classification> ClassifyAsync(WorkflowContext ctx, CancellationToken cancellationToken)
     {
-        var local = ctx.Step("classify", () => activities.ClassifyLocally(ctx.Message),
+        var local = ctx.Step("classify-local", () => activities.ClassifyLocally(ctx.Message),
             v => new AuditNote(
                 string.Create(CultureInfo.InvariantCulture, $"local model: {v.Classification.Intent} ({v.Classification.Urgency}, confidence {v.Classification.Confidence:0.###})"),
                 $"{v.Reason}. {v.Classification.Rationale}", ModelVersion: v.Classification.Model));
         if (!local.AskLlm)
         {
-            return Cascade.Choose(local, llm: null, llmFailure: null).Classification;
+            return Cascade.Choose(local, llm: null, llmFailure: null, activities.Urgencies).Classification;
         }
 
         var hosted = await ctx.ActivityAsync("classify-llm", ct => activities.ClassifyWithLlmAsync(ctx.Message, local, ct),
@@ -83,9 +83,8 @@ public sealed class TriageWorkflow(TriageActivities activities)
                 ModelVersion: o.Classification?.Model ?? (o.Calls.FirstOrDefault() is { } first ? $"{first.Provider}:{first.Model}" : null),
                 Data: TriageActivities.Prompts(o)) { ModelCalls = TriageActivities.CallRows(o) },
             cancellationToken);
-        ctx.Update(new MessagePatch { CostUsd = hosted.TotalCostUsd, TokensIn = hosted.TotalTokensIn, TokensOut = hosted.TotalTokensOut });
 
-        var choice = ctx.Step("classify-choice", () => Cascade.Choose(local, hosted.Classification is { } c ? c with { Owner = hosted.Owner } : null, hosted.Failure),
+        var choice = ctx.Step("classify-choice", () => Cascade.Choose(local, hosted.Classification is { } c ? c with { Owner = hosted.Owner } : null, hosted.Failure, activities.Urgencies),
             c => new AuditNote($"chose the {c.Chosen} answer: {c.Classification.Intent}", c.Reason, ModelVersion: c.Classification.Model));
         return choice.Classification;
     }

@@ -61,8 +61,11 @@ public static class Cascade
         return new LocalVerdict(local, CascadeChoice.Local, why + "; no hosted model is configured, so the local answer stands and the policy's confidence rules apply");
     }
 
-    /// <summary>Combines the local verdict with the hosted model's answer (or its failure).</summary>
-    public static CascadeChoice Choose(LocalVerdict local, Classification? llm, string? llmFailure)
+    /// <summary>
+    /// Combines the local verdict with the hosted model's answer (or its failure). <paramref name="urgencies"/> lists the
+    /// taxonomy's urgency levels from lowest to highest: the higher of the two answers' urgencies is kept.
+    /// </summary>
+    public static CascadeChoice Choose(LocalVerdict local, Classification? llm, string? llmFailure, IReadOnlyList<string> urgencies)
     {
         if (!local.AskLlm)
         {
@@ -77,12 +80,28 @@ public static class Cascade
 
         // Flags only add up: a hosted model fooled by the mail cannot clear what the local rules found (VIP, PII, injection...).
         var flags = local.Classification.PolicyFlags.Union(llm.PolicyFlags).ToImmutableArray();
+        // Likewise urgency only goes up: the keyword rules' "high" stands even if the hosted model says "normal".
+        var urgency = Rank(urgencies, local.Classification.Urgency) > Rank(urgencies, llm.Urgency) ? local.Classification.Urgency : llm.Urgency;
         var combined = llm with
         {
+            Urgency = urgency,
             PolicyFlags = flags,
             Rationale = Invariant($"{llm.Rationale} (local model: {local.Classification.Intent} {local.Classification.Confidence:0.###})"),
         };
         return new CascadeChoice(combined, CascadeChoice.Llm, Invariant($"{local.Reason}; it answered {llm.Intent} at {llm.Confidence:0.###}"));
+    }
+
+    private static int Rank(IReadOnlyList<string> urgencies, string urgency)
+    {
+        for (var i = 0; i < urgencies.Count; i++)
+        {
+            if (string.Equals(urgencies[i], urgency, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

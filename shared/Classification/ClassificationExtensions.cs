@@ -14,7 +14,7 @@ public static class ClassificationExtensions
             .PostConfigure(ApplyDefaults)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<TaxonomyOptions>, TaxonomyValidation>();
-        builder.Services.AddOptions<ClassificationOptions>().BindConfiguration(ClassificationOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<ClassificationOptions>().BindConfiguration(ClassificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LocalClassifier>();
         builder.Services.AddHostedService<LocalModelLoader>();
         return builder;

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Sift.Classification;
 
 /// <summary>The local classifier (section <c>Sift:Classification</c>); the hosted model has its own section, <c>Sift:Classification:Llm</c>.</summary>
@@ -15,5 +17,6 @@ public sealed class ClassificationOptions
     /// Below this calibrated confidence the local model abstains, when no hosted model is there to ask: the message gets the
     /// taxonomy's unknown intent, which the shipped policy gives to a human.
     /// </summary>
+    [Range(0.0, 1.0)]
     public double AbstainBelow { get; set; } = 0.25;
 }

@@ -53,6 +53,11 @@ public static class LabelledJsonl
                 throw new InvalidDataException($"{path}:{lineNumber}: not a JSON object ({ex.Message}).", ex);
             }
 
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"{path}:{lineNumber}: not a JSON object ({root.ValueKind}).");
+            }
+
             if (selection.Where is { } where && !where.All(w => root.TryGetProperty(w.Key, out var v) && v.ValueKind == JsonValueKind.String && w.Value.Contains(v.GetString()!)))
             {
                 continue;

@@ -15,6 +15,7 @@ public sealed class TaxonomyOptions
 
     public List<IntentDefinition> Intents { get; set; } = [];
 
+    /// <summary>Urgency levels, lowest first: when the local and hosted answers differ, the higher one is kept.</summary>
     public List<string> Urgencies { get; set; } = [];
 
     /// <summary>Teams, people or aliases a message can be given to.</summary>

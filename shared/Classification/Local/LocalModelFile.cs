@@ -146,14 +146,22 @@ internal static class LocalModelFile
 
         // Written beside the target and moved over it, so a reader never sees half a model.
         var temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
-        using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+        try
         {
-            AddEntry(zip, MetadataEntry, JsonSerializer.SerializeToUtf8Bytes(metadata, LocalModelJsonContext.Default.LocalModelMetadata), metadata.TrainedAt);
-            AddEntry(zip, ModelEntry, WithTimestamps(model, metadata.TrainedAt), metadata.TrainedAt);
-        }
+            using (var file = File.Create(temporary))
+            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            {
+                AddEntry(zip, MetadataEntry, JsonSerializer.SerializeToUtf8Bytes(metadata, LocalModelJsonContext.Default.LocalModelMetadata), metadata.TrainedAt);
+                AddEntry(zip, ModelEntry, WithTimestamps(model, metadata.TrainedAt), metadata.TrainedAt);
+            }
 
-        File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     /// <summary>"local-" and the first 12 hex digits of the file's SHA-256: the same file always has the same version.</summary>

@@ -100,12 +100,12 @@ public sealed class PipelineTests
         Assert.Contains(detail.Decision.Explanation, m => m.Rule == "intent-autonomy");
         var route = Assert.Single(detail.Audit, a => a.Step == "route");
         Assert.StartsWith("sha256:", route.PolicyVersion, StringComparison.Ordinal);
-        var classify = Assert.Single(detail.Audit, a => a.Step == "classify");
+        var classify = Assert.Single(detail.Audit, a => a.Step == "classify-local");
         // The shipped local model's content hash: the audit names the exact model that decided.
         Assert.Equal(host.Services.GetRequiredService<LocalClassifier>().Version, classify.ModelVersion);
         Assert.StartsWith("local-", classify.ModelVersion, StringComparison.Ordinal);
         Assert.Equal(
-            ["ingest", "prefilter", "classify", "route", "loop-guard", "draft", "send", "log"],
+            ["ingest", "prefilter", "classify-local", "route", "loop-guard", "draft", "send", "log"],
             detail.Audit.Select(a => a.Step).ToArray());
         Assert.Equal("completed", detail.Workflow.State);
     }

@@ -36,8 +36,8 @@ public sealed class CascadeWorkflowTests
         await host.RunWorkflowsAsync();
         var detail = await host.GetAsync(id);
 
-        Assert.Equal(["ingest", "prefilter", "classify", "classify-llm", "classify-choice", "route"], detail.Audit.Select(a => a.Step).Take(6).ToArray());
-        var local = detail.Audit.Single(a => a.Step == "classify");
+        Assert.Equal(["ingest", "prefilter", "classify-local", "classify-llm", "classify-choice", "route"], detail.Audit.Select(a => a.Step).Take(6).ToArray());
+        var local = detail.Audit.Single(a => a.Step == "classify-local");
         Assert.Contains("the hosted model is asked", local.Why, StringComparison.Ordinal);
         var hosted = detail.Audit.Single(a => a.Step == "classify-llm");
         Assert.Equal("openai:gpt-4o-mini", hosted.ModelVersion);
@@ -99,8 +99,8 @@ public sealed class CascadeWorkflowTests
         var detail = await host.GetAsync(id);
 
         Assert.Empty(server.Requests);
-        Assert.DoesNotContain(detail.Audit, a => a.Step.StartsWith("classify-", StringComparison.Ordinal));
-        Assert.Contains("reaches the intent's", detail.Audit.Single(a => a.Step == "classify").Why, StringComparison.Ordinal);
+        Assert.DoesNotContain(detail.Audit, a => a.Step is "classify-llm" or "classify-choice");
+        Assert.Contains("reaches the intent's", detail.Audit.Single(a => a.Step == "classify-local").Why, StringComparison.Ordinal);
         Assert.Empty(detail.Cost.Calls);
         Assert.Equal(MessageStatus.AutoSent, detail.Status);
     }
@@ -155,7 +155,7 @@ public sealed class LocalModelStartTests
         var id = await host.IngestAsync(TestMail.Sample("04-pricing.eml"));
         await host.RunWorkflowsAsync();
 
-        var classify = (await host.GetAsync(id)).Audit.Single(a => a.Step == "classify");
+        var classify = (await host.GetAsync(id)).Audit.Single(a => a.Step == "classify-local");
         Assert.Equal("rules-v1", classify.ModelVersion);
     }
 }

@@ -116,4 +116,22 @@ public sealed class EvalLlmTests : IDisposable
         Assert.Contains("The LLM settings are invalid", error.ToString(), StringComparison.Ordinal);
         Assert.Contains("Endpoint", error.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("{ not json")]
+    [InlineData("""{"Sift":{"Classification":{"Llm":{"Provider":"openai","Model":"gpt-4o-mini","ApiKey":"k","Timeout":"ten"}}}}""")]
+    public async Task An_unreadable_settings_file_exits_2_with_the_reason(string settings)
+    {
+        var data = Path.Combine(_folder, "data.jsonl");
+        await File.WriteAllLinesAsync(data, ["""{"body":"hello","label":"other"}"""], TestContext.Current.CancellationToken);
+        var config = Path.Combine(_folder, "broken.json");
+        await File.WriteAllTextAsync(config, settings, TestContext.Current.CancellationToken);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await EvalCommand.RunAsync(["--data", data, "--llm", "--config", config], output, error);
+
+        Assert.Equal(2, code);
+        Assert.Contains("The LLM settings could not be read", error.ToString(), StringComparison.Ordinal);
+    }
 }

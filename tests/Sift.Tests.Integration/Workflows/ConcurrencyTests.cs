@@ -66,7 +66,7 @@ public sealed class ConcurrencyTests
             var detail = await first.GetAsync(id);
             Assert.Equal(MessageStatus.AutoSent, detail.Status);
             Assert.Single(detail.Audit, a => a.Step == "send");
-            Assert.Single(detail.Audit, a => a.Step == "classify");
+            Assert.Single(detail.Audit, a => a.Step == "classify-local");
         }
     }
 

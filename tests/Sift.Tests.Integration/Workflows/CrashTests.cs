@@ -47,7 +47,7 @@ public sealed class CrashTests
 
         var detail = await RestartAndFinishAsync(database, host, id);
         Assert.Equal(MessageStatus.AutoSent, detail.Status);
-        Assert.Single(detail.Audit, a => a.Step == "classify");
+        Assert.Single(detail.Audit, a => a.Step == "classify-local");
         Assert.DoesNotContain(detail.Audit, a => a.Step is "retry" or "dead-letter");
         Assert.Equal(1, await ScalarAsync(host, $"SELECT COUNT(*) FROM side_effects WHERE state = 'done'"));
     }

@@ -42,7 +42,7 @@ public sealed class DurabilityTests
         Assert.Equal(MessageStatus.AutoSent, detail.Status);
         Assert.Equal(3, transport.Calls);
         Assert.Single(transport.Sent);
-        Assert.Single(detail.Audit, a => a.Step == "classify");
+        Assert.Single(detail.Audit, a => a.Step == "classify-local");
         Assert.Single(detail.Audit, a => a.Step == "loop-guard");
         Assert.Equal(2, detail.Audit.Count(a => a.Step == "retry"));
     }

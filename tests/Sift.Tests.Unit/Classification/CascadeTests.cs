@@ -74,7 +74,7 @@ public sealed class CascadeTests
         var verdict = Cascade.Decide(Local("pricing", 0.4, PolicyFlags.PromptInjectionSuspected, PolicyFlags.Vip), Taxonomy, llmConfigured: true, abstainBelow: 0.25);
         var llm = new Classification("support", "high", [PolicyFlags.Pii], 0.91, "asks about a broken export", "openai:gpt-4o-mini") { Owner = "support-team" };
 
-        var choice = Cascade.Choose(verdict, llm, llmFailure: null);
+        var choice = Cascade.Choose(verdict, llm, llmFailure: null, Taxonomy.Urgencies);
 
         Assert.Equal(CascadeChoice.Llm, choice.Chosen);
         Assert.Equal("support", choice.Classification.Intent);
@@ -89,10 +89,22 @@ public sealed class CascadeTests
     {
         var verdict = Cascade.Decide(Local("pricing", 0.4), Taxonomy, llmConfigured: true, abstainBelow: 0.25);
 
-        var choice = Cascade.Choose(verdict, llm: null, llmFailure: "timed out after 3 attempts");
+        var choice = Cascade.Choose(verdict, llm: null, llmFailure: "timed out after 3 attempts", Taxonomy.Urgencies);
 
         Assert.Equal(CascadeChoice.Failed, choice.Chosen);
         Assert.Equal("timed out after 3 attempts", choice.Classification.Failure);
         Assert.Equal("pricing", choice.Classification.Intent);
+    }
+
+    [Theory]
+    [InlineData("high", "normal", "high")]
+    [InlineData("normal", "high", "high")]
+    [InlineData("low", "normal", "normal")]
+    public void The_higher_urgency_of_the_two_answers_is_kept(string local, string hosted, string expected)
+    {
+        var verdict = Cascade.Decide(Local("pricing", 0.4) with { Urgency = local }, Taxonomy, llmConfigured: true, abstainBelow: 0.25);
+        var llm = new Classification("pricing", hosted, [], 0.9, "asks for a quote", "openai:gpt-4o-mini");
+
+        Assert.Equal(expected, Cascade.Choose(verdict, llm, llmFailure: null, Taxonomy.Urgencies).Classification.Urgency);
     }
 }

@@ -55,6 +55,7 @@ public sealed class LabelledJsonlTests : IDisposable
     [InlineData("""{"body":"a"}""", "no 'label' field")]
     [InlineData("""{"body":["a"],"label":"x"}""", "'body' is Array")]
     [InlineData("not json", "not a JSON object")]
+    [InlineData("[1, 2]", "not a JSON object (Array)")]
     public void A_bad_line_is_reported_with_its_file_and_line_number(string line, string problem)
     {
         var path = Write("""{"body":"ok","label":"x"}""", line);

@@ -44,6 +44,19 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_output_path_that_is_a_folder_exits_2_and_leaves_no_temporary_file()
+    {
+        var data = Write("""{"id":"1","body":"what does it cost","label":"pricing"}""", """{"id":"2","body":"it is broken","label":"support"}""");
+        var taken = Directory.CreateDirectory(Path.Combine(folder, "taken.siftmodel")).FullName;
+
+        var (code, _, error) = await Run(["--data", data, "--out", taken]);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"Cannot write the model to '{taken}'", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(taken + ".tmp"));
+    }
+
+    [Fact]
     public async Task A_where_filter_that_keeps_nothing_exits_2()
     {
         var data = Write("""{"id":"1","body":"hello","label":"a","split":"train"}""", """{"id":"2","body":"bye","label":"b","split":"train"}""");
