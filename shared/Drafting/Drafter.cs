@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -55,7 +56,11 @@ public sealed partial class Drafter(TemplateLibrary templates, ImmutableArray<st
         Slots = slots,
         Approved = new ApprovedSources([.. approved, .. policy.Slots.Values.Where(v => !string.IsNullOrWhiteSpace(v))]),
         Message = message,
+        QuotedSlots = SenderSlots,
     };
+
+    /// <summary>The slots filled with the sender's own words.</summary>
+    private static readonly FrozenSet<string> SenderSlots = FrozenSet.ToFrozenSet(["subject", "first_name"], StringComparer.Ordinal);
 
     /// <summary>The send-safety lint (see <see cref="SendLint"/>), run on every outgoing text.</summary>
     public static LintResult Lint(string text, LintContext context) => SendLint.Lint(text, context);

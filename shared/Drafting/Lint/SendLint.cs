@@ -34,6 +34,12 @@ public sealed record LintContext
 
     public ApprovedSources Approved { get; init; } = ApprovedSources.None;
 
+    /// <summary>
+    /// Slots whose values the sender wrote (the subject, the name they signed with). They may be quoted back, but a link,
+    /// address or phone number in them is the sender's, not a source: an automatic reply must not repeat it from the company.
+    /// </summary>
+    public IReadOnlySet<string> QuotedSlots { get; init; } = ImmutableHashSet<string>.Empty;
+
     /// <summary>The mail being answered: its sender, its language and any instruction it carries.</summary>
     public InboundMessage? Message { get; init; }
 }
@@ -175,7 +181,9 @@ public static partial class SendLint
     private static void CheckFacts(string draft, LintContext context, ImmutableArray<PiiSpan> pii, List<LintFinding> findings)
     {
         var sources = context.Slots.Values.Append(context.Template?.Body ?? string.Empty).ToList();
+        var trusted = context.Slots.Where(s => !context.QuotedSlots.Contains(s.Key)).Select(s => s.Value).Append(context.Template?.Body ?? string.Empty).ToList();
         bool Sourced(string value) => sources.Any(s => Contains(s, value)) || context.Approved.Mentions(value);
+        bool Trusted(string value) => trusted.Any(s => Contains(s, value)) || context.Approved.Mentions(value);
         void Unsourced(string what, string value) =>
             findings.Add(new LintFinding(UnsourcedRule, $"the {what} '{value}' comes from no slot and no approved source"));
 
@@ -189,7 +197,7 @@ public static partial class SendLint
             Unsourced("date", date);
         }
 
-        foreach (var url in Urls(draft).Where(u => !Sourced(u) && !context.Approved.AllowsUrl(u)))
+        foreach (var url in Urls(draft).Where(u => !Trusted(u) && !context.Approved.AllowsUrl(u)))
         {
             Unsourced("link", url);
         }
@@ -198,8 +206,8 @@ public static partial class SendLint
         {
             var sourced = span.Kind switch
             {
-                PiiRedactor.Email => Sourced(span.Value) || IsSender(span.Value, context) || context.Approved.AllowsEmail(span.Value),
-                PiiRedactor.Phone => Sourced(span.Value) || context.Approved.AllowsPhone(span.Value),
+                PiiRedactor.Email => Trusted(span.Value) || IsSender(span.Value, context) || context.Approved.AllowsEmail(span.Value),
+                PiiRedactor.Phone => Trusted(span.Value) || context.Approved.AllowsPhone(span.Value),
                 _ => true,
             };
             if (!sourced && !IsThirdParty(span, context))

@@ -1,3 +1,4 @@
+using Sift.Drafting.Lint;
 using Sift.Policy;
 using Sift.Templates;
 
@@ -36,6 +37,18 @@ public sealed class DrafterTests
         Assert.Contains("\"Demo next week\"", draft.Text, StringComparison.Ordinal);
         Assert.Contains("https://cal.contoso.example/sales", draft.Text, StringComparison.Ordinal);
         Assert.Contains("The Contoso team", draft.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Meeting re https://evil.example/login", SendLint.UnsourcedRule, "'https://evil.example/login'")]
+    [InlineData("Call me on +1 415 555 0100", SendLint.ThirdPartyRule, "'+1 415 555 0100'")]
+    public void A_link_or_number_the_sender_put_in_the_subject_is_not_a_source_so_the_reply_is_not_sent_automatically(string subject, string rule, string value)
+    {
+        var message = TestMail.Message(subject: subject);
+
+        var draft = TestTemplates.Drafter.Draft(DraftId, message, Route("scheduling-v1"), "scheduling", Policy(("calendar_link", "https://cal.contoso.example/sales")));
+
+        Assert.Contains(draft.LintFindings, f => f.StartsWith(rule, StringComparison.Ordinal) && f.Contains(value, StringComparison.Ordinal));
     }
 
     [Fact]
