@@ -3,13 +3,16 @@ using Sift.Classification;
 using Sift.Classification.Evaluation;
 using Sift.Classification.Llm;
 using Sift.Mail;
+using Sift.Policy;
+using Sift.Triage;
 
 namespace Sift.Cli;
 
 /// <summary>
-/// <c>sift eval --llm</c>: the hosted classifier the service would use (same options, prompt, schema, redaction and
-/// retries), built from configuration without the rest of the host. Each text is sent as the body of a mail without a
-/// subject; an answer that fails counts as the unknown intent at confidence 0, as the cascade would hand it to a human.
+/// <c>sift eval --llm</c>: the hosted classifier the service would use (same options, system prompt with the company and
+/// policy lines, schema, redaction and retries), built from configuration without the rest of the host. Each text is sent
+/// as the body of a mail without a subject and without the local model's guess, so the hosted model is measured on its
+/// own; an answer that fails counts as the unknown intent at confidence 0, as the cascade would hand it to a human.
 /// </summary>
 internal static class LlmPredictor
 {
@@ -46,14 +49,17 @@ internal static class LlmPredictor
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddSiftClassification();
+        builder.Services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section);
         builder.AddSiftLlm();
         var host = builder.Build();
         LlmClassifier? classifier;
         TaxonomyOptions taxonomy;
+        PolicyOptions policy;
         try
         {
             classifier = host.Services.GetRequiredService<LlmAvailability>().Classifier;
             taxonomy = host.Services.GetRequiredService<IOptions<TaxonomyOptions>>().Value;
+            policy = host.Services.GetRequiredService<IOptions<PolicyOptions>>().Value;
         }
         catch (OptionsValidationException ex)
         {
@@ -81,7 +87,8 @@ internal static class LlmPredictor
                 new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
                 async (i, ct) =>
                 {
-                    var outcome = await classifier.ClassifyAsync(new LlmRequest { Message = AsMail(texts[i], i), Company = "the company" }, ct);
+                    var request = new LlmRequest { Message = AsMail(texts[i], i), Company = policy.Company, PolicyLines = TriageActivities.PolicyLines(policy) };
+                    var outcome = await classifier.ClassifyAsync(request, ct);
                     predictions[i] = outcome.Classification is { } c
                         ? new IntentPrediction(c.Intent, c.Confidence, [])
                         : new IntentPrediction(taxonomy.UnknownIntent, 0, []);
