@@ -27,7 +27,7 @@ public sealed class HostTests
 
         var metrics = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Contains("sift_workflow_step_duration_seconds_bucket", metrics, StringComparison.Ordinal);
-        Assert.Contains("sift_step=\"classify\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("sift_step=\"classify-local\"", metrics, StringComparison.Ordinal);
         Assert.Contains("sift_messages_ingested_total", metrics, StringComparison.Ordinal);
         // Instruments are process-wide and other tests' hosts run beside this one, so the exported sample may be theirs:
         // check here that the gauge is exported, and its counts below, from this host's own gauge.
