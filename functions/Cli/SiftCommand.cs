@@ -77,6 +77,7 @@ internal sealed class SiftCommand
                     [--unknown-label LABEL] [--target-precision 0.98] [--out report.json]
                     Score an intent classifier on labelled JSONL: accuracy, macro-F1, risk-coverage, calibration, abstention.
           train --data FILE.jsonl --out MODEL [--text-field body] [--label-field label] [--where FIELD=V1,V2] [--holdout FRACTION]
+                    [--features default|practitioner]
                     Train the local intent classifier on labelled JSONL (with --holdout: on the "train" part only).
 
         Configuration (appsettings.json, environment variables such as Sift__DataDirectory, or --Key=Value):

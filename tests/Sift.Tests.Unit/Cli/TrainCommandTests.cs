@@ -13,6 +13,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData(new[] { "--holdout", "1.5" }, "--holdout '1.5' must be a fraction")]
     [InlineData(new[] { "--holdout", "abc" }, "--holdout 'abc' must be a fraction")]
     [InlineData(new[] { "--where", "split" }, "--where: 'split' is not FIELD=VALUE")]
+    [InlineData(new[] { "--features", "bert" }, "--features 'bert' must be default or practitioner")]
     public async Task Bad_arguments_exit_2_with_a_message_naming_the_problem(string[] args, string message)
     {
         var (code, _, error) = await Run(args);
@@ -80,6 +81,23 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains($"Version      {model.Version}", output, StringComparison.Ordinal);
         Assert.Contains("Temperature", output, StringComparison.Ordinal);
         Assert.Contains("  scheduling ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_practitioner_features_train_a_different_model_on_the_same_data()
+    {
+        var data = Path.Combine(RepoPaths.Root, "samples", "training", "intents.jsonl");
+        var practitioner = Path.Combine(folder, "practitioner.siftmodel");
+
+        var (code, _, error) = await Run(["--data", data, "--out", practitioner, "--features", "practitioner"]);
+
+        Assert.True(code == 0, error);
+        using var model = Classification.Local.LocalIntentModel.Load(practitioner);
+        using var shipped = Classification.Local.LocalIntentModel.Load(Path.Combine(RepoPaths.Root, "samples", "models", "intents.siftmodel"));
+        Assert.Equal(shipped.Labels, model.Labels);
+        // Same data, other features: the probabilities differ (the versions would differ anyway, by the training time).
+        string[] texts = ["Can we book a demo next Tuesday?", "How much is the Business plan per seat?", "The export fails with an error"];
+        Assert.NotEqual(texts.Select(t => shipped.Predict(t).Confidence), texts.Select(t => model.Predict(t).Confidence));
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
