@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Sift.Hosting;
 
 namespace Sift.Classification;
 
@@ -16,20 +17,8 @@ public static class ClassificationExtensions
         builder.Services.AddSingleton<IValidateOptions<TaxonomyOptions>, TaxonomyValidation>();
         builder.Services.AddOptions<ClassificationOptions>().BindConfiguration(ClassificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LocalClassifier>();
-        builder.Services.AddHostedService<LocalModelLoader>();
+        builder.Services.LoadAtStart<LocalClassifier>();
         return builder;
-    }
-
-    /// <summary>Loads the local model when the host starts, so that a missing or broken model file stops the start with its path, not the first message.</summary>
-    private sealed class LocalModelLoader(IServiceProvider services) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            _ = services.GetRequiredService<LocalClassifier>();
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Each part left empty in configuration takes the shipped value, so a taxonomy can change only its intents.</summary>

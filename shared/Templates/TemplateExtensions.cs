@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Sift.Drafting;
+using Sift.Hosting;
 
 namespace Sift.Templates;
 
@@ -15,19 +16,7 @@ public static class TemplateExtensions
         builder.Services.AddSingleton(sp => new Drafter(
             sp.GetRequiredService<TemplateLibrary>(),
             [.. sp.GetRequiredService<IOptions<TemplateOptions>>().Value.Approved]));
-        builder.Services.AddHostedService<TemplateLoader>();
+        builder.Services.LoadAtStart<TemplateLibrary>();
         return builder;
-    }
-
-    /// <summary>Loads the templates when the host starts, so that a broken file stops the start with its name, not the first draft.</summary>
-    private sealed class TemplateLoader(IServiceProvider services) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            _ = services.GetRequiredService<TemplateLibrary>();
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -22,26 +22,13 @@ public sealed class TemplateStartTests
     public async Task A_broken_template_file_stops_the_start_naming_the_file_and_the_field()
     {
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
-        var folder = Directory.CreateTempSubdirectory("sift-templates-").FullName;
-        try
-        {
-            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "templates"), "*.hbs"))
-            {
-                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-            }
+        using var folder = await TemplateFolder.CopyWithAsync("pricing.en.hbs",
+            text => text.Replace("auto_send: true", "auto_send: yes", StringComparison.Ordinal));
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:Templates:Folder"] = folder.Path });
 
-            var pricing = Path.Combine(folder, "pricing.en.hbs");
-            await File.WriteAllTextAsync(pricing, (await File.ReadAllTextAsync(pricing, TestContext.Current.CancellationToken)).Replace("auto_send: true", "auto_send: yes", StringComparison.Ordinal), TestContext.Current.CancellationToken);
-            await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:Templates:Folder"] = folder });
+        var error = Assert.Throws<TemplateFormatException>(() => host.Services);
 
-            var error = Assert.Throws<TemplateFormatException>(() => host.Services);
-
-            Assert.Contains("pricing.en.hbs", error.Message, StringComparison.Ordinal);
-            Assert.Equal("auto_send", error.Field);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.Contains("pricing.en.hbs", error.Message, StringComparison.Ordinal);
+        Assert.Equal("auto_send", error.Field);
     }
 }
