@@ -36,7 +36,7 @@ public sealed class TriageActivities(
     public LocalVerdict ClassifyLocally(InboundMessage message)
     {
         var local = localClassifier.Classify(message, policy.Current.Vips);
-        return Cascade.Decide(local.Classification, localClassifier.Taxonomy, llm.IsConfigured, classification.CurrentValue.AbstainBelow);
+        return Cascade.Decide(local, localClassifier.Taxonomy, llm.IsConfigured, classification.CurrentValue.AbstainBelow);
     }
 
     /// <summary>The cascade's second stage: the hosted model (PII redacted first when configured). It never throws for a provider failure.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -40,21 +39,19 @@ public sealed partial class LocalClassifier : IDisposable
     /// <summary>The model's version (content hash), or the keyword rules' when there is no model.</summary>
     public string Version => _model?.Version ?? RuleClassifier.ModelVersion;
 
-    public ImmutableArray<string> Labels => _model?.Labels ?? [.. RuleClassifier.Intents];
-
     /// <summary>The text the model reads: the subject and the new text of the mail (not the quoted history).</summary>
-    public static string ModelText(InboundMessage message) => $"{message.Subject}\n{message.Latest}";
+    private static string ModelText(InboundMessage message) => $"{message.Subject}\n{message.Latest}";
 
-    public LocalResult Classify(InboundMessage message, IReadOnlyCollection<string> vips)
+    public Classification Classify(InboundMessage message, IReadOnlyCollection<string> vips)
     {
         var rules = RuleClassifier.Classify(message, vips);
         if (_model is null)
         {
-            return new LocalResult(rules, null);
+            return rules;
         }
 
         var prediction = _model.Predict(ModelText(message));
-        var classification = rules with
+        return rules with
         {
             Intent = prediction.Intent,
             Confidence = Math.Round(prediction.Confidence, 4),
@@ -62,7 +59,6 @@ public sealed partial class LocalClassifier : IDisposable
                 $"local model: {prediction.Intent} {prediction.Confidence:0.###}; then {string.Join(", ", prediction.Alternatives.Skip(1).Select(a => $"{a.Intent} {a.Probability:0.###}"))}"),
             Model = _model.Version,
         };
-        return new LocalResult(classification, prediction);
     }
 
     public TaxonomyOptions Taxonomy => _taxonomy.CurrentValue;
@@ -89,6 +85,3 @@ public sealed partial class LocalClassifier : IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "No local model configured (Sift:Classification:LocalModel is empty): the keyword rules classify.")]
     private static partial void LogRulesOnly(ILogger logger);
 }
-
-/// <summary>The local classifier's answer: the classification, and the model's raw prediction when a model made it.</summary>
-public sealed record LocalResult(Classification Classification, IntentPrediction? Prediction);

@@ -27,9 +27,6 @@ public static partial class RuleClassifier
     private static readonly string[] LowUrgency = ["no rush", "whenever", "not urgent", "low priority"];
     private static readonly string[] Legal = ["lawyer", "attorney", "legal action", "lawsuit", "subpoena", "gdpr request", "court"];
 
-    /// <summary>The intents the keyword rules can give.</summary>
-    public static IEnumerable<string> Intents => IntentKeywords.Select(k => k.Intent).Append("other");
-
     public static Classification Classify(InboundMessage message, IReadOnlyCollection<string> vips)
     {
         var subject = message.Subject.ToLowerInvariant();
