@@ -56,7 +56,7 @@ public sealed partial class LocalClassifier : IDisposable
             Intent = prediction.Intent,
             Confidence = Math.Round(prediction.Confidence, 4),
             Rationale = string.Create(CultureInfo.InvariantCulture,
-                $"local model: {prediction.Intent} {prediction.Confidence:0.###}; then {string.Join(", ", prediction.Alternatives.Skip(1).Select(a => $"{a.Intent} {a.Probability:0.###}"))}"),
+                $"local model: {prediction.Intent} {prediction.Confidence:0.###}; then {string.Join(", ", prediction.Alternatives.Select(a => $"{a.Intent} {a.Probability:0.###}"))}"),
             Model = _model.Version,
         };
     }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Sift.Classification;
 
 namespace Sift.Policy;
@@ -39,7 +38,7 @@ public sealed class RoutingPolicyTests
         string urgency = "normal",
         string from = "ana.lopez@customer.example",
         params string[] flags) =>
-        new RoutingPolicy(new FixedOptionsMonitor(options)).Decide(
+        new RoutingPolicy(new FixedOptionsMonitor<PolicyOptions>(options)).Decide(
             TestMail.Message(from: from),
             new Classification.Classification(intent, urgency, [.. flags], confidence, "test", "test"),
             TestMail.Now);
@@ -84,7 +83,7 @@ public sealed class RoutingPolicyTests
     {
         var classification = new Classification.Classification("scheduling", "normal", [], 0.99, "test", "test") { Failure = "the hosted model timed out" };
 
-        var decision = new RoutingPolicy(new FixedOptionsMonitor(Options())).Decide(TestMail.Message(), classification, TestMail.Now);
+        var decision = new RoutingPolicy(new FixedOptionsMonitor<PolicyOptions>(Options())).Decide(TestMail.Message(), classification, TestMail.Now);
 
         Assert.Equal(RouteAction.Human, decision.Action);
         Assert.Contains("the hosted model timed out", decision.Explanation.Single(r => r.Rule == "classifier-failed").Reason, StringComparison.Ordinal);
@@ -95,7 +94,7 @@ public sealed class RoutingPolicyTests
     {
         var classification = new Classification.Classification("other", "normal", [], 0.9, "test", "test") { Owner = "partnerships" };
 
-        var decision = new RoutingPolicy(new FixedOptionsMonitor(Options())).Decide(TestMail.Message(), classification, TestMail.Now);
+        var decision = new RoutingPolicy(new FixedOptionsMonitor<PolicyOptions>(Options())).Decide(TestMail.Message(), classification, TestMail.Now);
 
         Assert.Equal("partnerships", decision.Owner);
     }
@@ -222,7 +221,7 @@ public sealed class RoutingPolicyTests
     public void The_decision_records_the_current_policy_version()
     {
         var options = Options();
-        var policy = new RoutingPolicy(new FixedOptionsMonitor(options));
+        var policy = new RoutingPolicy(new FixedOptionsMonitor<PolicyOptions>(options));
 
         Assert.Equal(policy.Version, Decide(options, "scheduling").PolicyVersion);
     }
@@ -230,8 +229,8 @@ public sealed class RoutingPolicyTests
     [Fact]
     public void The_policy_version_is_the_same_for_equal_options()
     {
-        var first = new RoutingPolicy(new FixedOptionsMonitor(Options()));
-        var second = new RoutingPolicy(new FixedOptionsMonitor(Options()));
+        var first = new RoutingPolicy(new FixedOptionsMonitor<PolicyOptions>(Options()));
+        var second = new RoutingPolicy(new FixedOptionsMonitor<PolicyOptions>(Options()));
 
         Assert.Equal(first.Version, second.Version);
         Assert.Equal(first.Version, first.Version);
@@ -251,20 +250,11 @@ public sealed class RoutingPolicyTests
     public void The_policy_version_changes_when_an_option_changes(string change)
     {
         var options = Options();
-        var policy = new RoutingPolicy(new FixedOptionsMonitor(options));
+        var policy = new RoutingPolicy(new FixedOptionsMonitor<PolicyOptions>(options));
         var before = policy.Version;
 
         Changes[change](options);
 
         Assert.NotEqual(before, policy.Version);
-    }
-
-    private sealed class FixedOptionsMonitor(PolicyOptions value) : IOptionsMonitor<PolicyOptions>
-    {
-        public PolicyOptions CurrentValue => value;
-
-        public PolicyOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<PolicyOptions, string?> listener) => null;
     }
 }
