@@ -24,6 +24,11 @@ if (command.Verb == "eval")
     return await EvalCommand.RunAsync(command.HostArgs, Console.Out, Console.Error);
 }
 
+if (command.Verb == "policy")
+{
+    return await PolicyCommand.RunAsync(command.HostArgs, Console.Out, Console.Error);
+}
+
 if (command.Verb == "train")
 {
     return await TrainCommand.RunAsync(command.HostArgs, Console.Out, Console.Error, CancellationToken.None);
@@ -50,6 +55,7 @@ builder.AddSiftWorkers();
 var app = builder.Build();
 app.MapSiftDefaults();
 app.MapMessagesApi();
+app.MapPolicyApi();
 app.MapGraphWebhooks();
 app.MapGmailWebhooks();
 app.MapIngestApi();

@@ -165,7 +165,7 @@ internal static class PipelineBenchmark
     private sealed class BenchHost(string dataDirectory, PipelineOptions options) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder) =>
-            builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(Sift.Cli.DemoCommand.PolicySettings).AddInMemoryCollection(new Dictionary<string, string?>
+            builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Sift:DataDirectory"] = dataDirectory,
                 ["ConnectionStrings:Postgres"] = options.Engine == "postgres" ? options.Postgres : string.Empty,

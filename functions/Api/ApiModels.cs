@@ -154,4 +154,7 @@ public sealed record IngestJobList(IReadOnlyList<IngestJobSummary> Items);
 [JsonSerializable(typeof(List<RuleMatch>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(IngestJobList))]
+[JsonSerializable(typeof(PolicyView))]
+[JsonSerializable(typeof(SimulationRequest))]
+[JsonSerializable(typeof(SimulationResult))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

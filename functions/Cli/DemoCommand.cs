@@ -17,16 +17,6 @@ internal static class DemoCommand
     public const string Mailbox = "support@contoso.example";
     private static readonly string[] Settled = [MessageStatus.Received, MessageStatus.Processing];
 
-    /// <summary>The demo company's policy values: its VIP and the links its templates need. Tests and benchmarks use them too.</summary>
-    public static IReadOnlyDictionary<string, string?> PolicySettings { get; } = new Dictionary<string, string?>
-    {
-        ["Sift:Policy:Vips:0"] = "grace.kim@bigclient.example",
-        ["Sift:Policy:Slots:calendar_link"] = "https://calendar.contoso.example/sales/30min",
-        ["Sift:Policy:Slots:pricing_url"] = "https://contoso.example/pricing",
-        ["Sift:Policy:Slots:docs_url"] = "https://docs.contoso.example",
-        ["Sift:Policy:Slots:partnerships_alias"] = "partners@contoso.example",
-    };
-
     public static void Configure(WebApplicationBuilder builder)
     {
         var dataDirectory = Path.GetFullPath(Path.Combine(builder.Configuration["Sift:DataDirectory"] ?? "./data", "demo"));
@@ -35,7 +25,6 @@ internal static class DemoCommand
             Directory.Delete(dataDirectory, recursive: true);
         }
 
-        builder.Configuration.AddInMemoryCollection(PolicySettings);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Sift:DataDirectory"] = dataDirectory,

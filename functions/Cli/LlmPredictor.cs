@@ -4,6 +4,7 @@ using Sift.Classification.Evaluation;
 using Sift.Classification.Llm;
 using Sift.Mail;
 using Sift.Policy;
+using Sift.Templates;
 using Sift.Triage;
 
 namespace Sift.Cli;
@@ -49,17 +50,26 @@ internal static class LlmPredictor
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddSiftClassification();
+        builder.Services.AddLogging();
         builder.Services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section);
+        builder.Services.AddOptions<TemplateOptions>().BindConfiguration(TemplateOptions.Section);
+        builder.Services.AddSingleton(sp => TemplateLibrary.Load(sp.GetRequiredService<IOptions<TemplateOptions>>().Value.ResolvedFolder));
+        builder.Services.AddSingleton<PolicyStore>();
         builder.AddSiftLlm();
         var host = builder.Build();
         LlmClassifier? classifier;
         TaxonomyOptions taxonomy;
-        PolicyOptions policy;
+        PolicyDocument policy;
         try
         {
             classifier = host.Services.GetRequiredService<LlmAvailability>().Classifier;
             taxonomy = host.Services.GetRequiredService<IOptions<TaxonomyOptions>>().Value;
-            policy = host.Services.GetRequiredService<IOptions<PolicyOptions>>().Value;
+            policy = host.Services.GetRequiredService<PolicyStore>().Current.Document;
+        }
+        catch (PolicyLoadException ex)
+        {
+            host.Dispose();
+            return (null, null, ex.Message);
         }
         catch (OptionsValidationException ex)
         {

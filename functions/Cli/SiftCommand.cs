@@ -3,7 +3,7 @@ using Sift.Storage;
 namespace Sift.Cli;
 
 /// <summary>
-/// The verbs of the one executable: <c>serve</c> (the default), <c>demo</c>, <c>migrate</c>, <c>eval</c> and <c>train</c>.
+/// The verbs of the one executable: <c>serve</c> (the default), <c>demo</c>, <c>migrate</c>, <c>eval</c>, <c>train</c> and <c>policy</c>.
 /// Everything after the verb is passed to the host as configuration (e.g. <c>--Sift:DataDirectory=/var/sift</c>).
 /// </summary>
 internal sealed class SiftCommand
@@ -35,7 +35,7 @@ internal sealed class SiftCommand
 
         return args[0] switch
         {
-            "serve" or "demo" or "migrate" or "eval" or "train" => new SiftCommand(args[0], args[1..], null),
+            "serve" or "demo" or "migrate" or "eval" or "train" or "policy" => new SiftCommand(args[0], args[1..], null),
             _ => new SiftCommand(args[0], [], $"Unknown command '{args[0]}'.\n\n{Usage}"),
         };
     }
@@ -76,6 +76,8 @@ internal sealed class SiftCommand
           eval [intents] --data FILE.jsonl [--model FILE | --llm [--config FILE.json]] [--holdout FRACTION] [--where FIELD=V1,V2]
                     [--unknown-label LABEL] [--target-precision 0.98] [--out report.json]
                     Score an intent classifier on labelled JSONL: accuracy, macro-F1, risk-coverage, calibration, abstention.
+          policy check FILE | policy test FILE --cases CASES.json
+                    Validate a policy document (schema, taxonomy, templates, overlapping rules) and run its test cases.
           train --data FILE.jsonl --out MODEL [--text-field body] [--label-field label] [--where FIELD=V1,V2] [--holdout FRACTION]
                     [--features default|practitioner]
                     Train the local intent classifier on labelled JSONL (with --holdout: on the "train" part only).

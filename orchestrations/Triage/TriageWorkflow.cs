@@ -37,7 +37,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
             PolicyFlags = TriageActivities.Flags(classification.PolicyFlags),
         });
 
-        var route = ctx.Step("route", () => activities.Route(email, classification, ctx.Now),
+        var route = ctx.Step("route", () => activities.Route(email, ctx.Mailbox, classification, ctx.Now),
             r => new AuditNote($"routed to {r.Action}, owner {r.Owner}", string.Join("; ", r.Explanation.Select(m => $"{m.Rule}: {m.Reason}")), PolicyVersion: r.PolicyVersion));
 
         if (route.Action == RouteAction.Auto)

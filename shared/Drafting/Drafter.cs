@@ -20,7 +20,7 @@ public sealed partial class Drafter(TemplateLibrary templates, ImmutableArray<st
 {
     public TemplateLibrary Templates => templates;
 
-    public Draft Draft(Guid draftId, InboundMessage message, RouteDecision route, string intent, PolicyOptions policy)
+    public Draft Draft(Guid draftId, InboundMessage message, RouteDecision route, string intent, PolicyDocument policy)
     {
         var language = message.Language;
         var template = (route.TemplateId is { } id ? templates.Find(id, language) : null) ?? templates.ForIntent(intent, language);
@@ -50,7 +50,7 @@ public sealed partial class Drafter(TemplateLibrary templates, ImmutableArray<st
     }
 
     /// <summary>The lint's view of a draft: its template, its slot values, what is approved (configuration) and the mail it answers.</summary>
-    public LintContext Context(ReplyTemplate template, IReadOnlyDictionary<string, string> slots, InboundMessage message, PolicyOptions policy) => new()
+    public LintContext Context(ReplyTemplate template, IReadOnlyDictionary<string, string> slots, InboundMessage message, PolicyDocument policy) => new()
     {
         Template = template,
         Slots = slots,

@@ -1,7 +1,6 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Sift.Classification;
 using Sift.Mail;
@@ -9,29 +8,46 @@ using Sift.Mail;
 namespace Sift.Policy;
 
 /// <summary>
-/// Evaluates the policy's ordered rules on a classified message. Rules only ever make a decision safer
-/// (auto → review → human), except the intent's own autonomy, which sets the starting point.
+/// Evaluates the policy on a classified message, in a fixed order that every explanation follows: the intent's
+/// autonomy sets the starting point; built-in guards, the blocklist, personal data, the ordered rules, VIPs, the
+/// allowlist, business hours, the confidence floor and the kill switch can only move it towards a person.
 /// </summary>
-public sealed class RoutingPolicy(IOptionsMonitor<PolicyOptions> options)
+public sealed class RoutingPolicy(PolicyStore store, IOptionsMonitor<PolicyOptions> options)
 {
-    public PolicyOptions Current => options.CurrentValue;
+    /// <summary>Names of the rules Sift always applies; a policy's own rules cannot reuse them.</summary>
+    public static readonly FrozenSet<string> BuiltInRules = FrozenSet.ToFrozenSet(
+    [
+        "intent-autonomy", "classifier-failed", "prompt-injection", "blocklist", "pii", "vip", "allowlist", "business-hours",
+        "min-confidence", "kill-switch", "dry-run", "loop-guard", "lint",
+    ], StringComparer.Ordinal);
 
-    public string Version => VersionOf(options.CurrentValue);
+    public LoadedPolicy Current => store.Current;
 
-    public RouteDecision Decide(InboundMessage message, Classification.Classification classification, DateTimeOffset now)
+    public string Version => store.Current.Version;
+
+    public RouteDecision Decide(InboundMessage message, string mailbox, Classification.Classification classification, DateTimeOffset now) =>
+        Decide(store.Current, options.CurrentValue, message, mailbox, classification, now);
+
+    /// <summary>The decision of <paramref name="policy"/> with the operator's levers: pure, so simulations and tests use it as is.</summary>
+    public static RouteDecision Decide(
+        LoadedPolicy policy, PolicyOptions levers, InboundMessage message, string mailbox, Classification.Classification classification, DateTimeOffset now)
     {
-        var policy = options.CurrentValue;
+        var document = policy.Document;
+        var sender = message.From.Address;
         var rules = ImmutableArray.CreateBuilder<RuleMatch>();
-        var intent = policy.Intents.GetValueOrDefault(classification.Intent);
+        var intent = document.Intents.GetValueOrDefault(classification.Intent);
         var action = intent?.Mode ?? RouteAction.Human;
-        var owner = intent?.Owner ?? classification.Owner ?? policy.FallbackOwner;
+        string? owner = null;
+        string? ownerRule = null;
+        string? template = intent?.Template;
+        string? templateRule = null;
         rules.Add(intent is null
             ? new RuleMatch("intent-autonomy", action, $"intent '{classification.Intent}' has no autonomy rule, so a human handles it")
             : new RuleMatch("intent-autonomy", action, $"intent '{classification.Intent}' is set to {intent.Mode}"));
 
         void Cap(string ceiling, string rule, string reason)
         {
-            if (Rank(action) < Rank(ceiling))
+            if (RouteAction.Rank(action) < RouteAction.Rank(ceiling))
             {
                 action = ceiling;
             }
@@ -49,19 +65,84 @@ public sealed class RoutingPolicy(IOptionsMonitor<PolicyOptions> options)
             Cap(RouteAction.Human, "prompt-injection", "the message seems to instruct the assistant; a human reads it");
         }
 
-        if (classification.HasFlag(PolicyFlags.Legal))
+        if (SenderPattern.FirstMatch(document.Senders.Block, sender) is { } blocked)
         {
-            Cap(RouteAction.Human, "legal", "legal language found; a human answers");
+            Cap(RouteAction.Human, "blocklist", $"{sender} matches '{blocked}' on the blocklist: Sift never answers it");
         }
 
-        if (classification.HasFlag(PolicyFlags.Complaint))
+        if (document.Pii == PiiHandling.HumanOnly && classification.HasFlag(PolicyFlags.Pii))
         {
-            Cap(RouteAction.Human, "complaint", "a complaint is answered by a person");
+            Cap(RouteAction.Human, "pii", "the mail carries personal data and the policy gives such mail to a person (pii: human-only)");
         }
 
-        if (classification.HasFlag(PolicyFlags.Vip) || RuleClassifier.IsVip(message.From.Address, policy.Vips))
+        var context = new RuleContext(policy, message, mailbox, classification, now);
+        for (var i = 0; i < document.Rules.Count; i++)
         {
-            Cap(RouteAction.Review, "vip", $"{message.From.Address} is a VIP: never auto-sent");
+            var rule = document.Rules[i];
+            if (context.Matches(i, rule.When) is not { } why)
+            {
+                continue;
+            }
+
+            var effects = new List<string>();
+            if (rule.Then.Owner is { } ruleOwner)
+            {
+                if (owner is null)
+                {
+                    owner = ruleOwner;
+                    ownerRule = rule.Name;
+                    effects.Add($"owner {ruleOwner}");
+                }
+                else
+                {
+                    effects.Add($"owner {ruleOwner} not applied: rule '{ownerRule}' set {owner} first");
+                }
+            }
+
+            if (rule.Then.Template is { } ruleTemplate)
+            {
+                if (templateRule is null)
+                {
+                    template = ruleTemplate;
+                    templateRule = rule.Name;
+                    effects.Add($"template {ruleTemplate}");
+                }
+                else
+                {
+                    effects.Add($"template {ruleTemplate} not applied: rule '{templateRule}' set {template} first");
+                }
+            }
+
+            var reason = rule.Description is { Length: > 0 } description ? $"{why} ({description})" : why;
+            if (effects.Count > 0)
+            {
+                reason += "; " + string.Join("; ", effects);
+            }
+
+            if (rule.Then.Action is { } ceiling)
+            {
+                Cap(ceiling, rule.Name, reason);
+            }
+            else
+            {
+                rules.Add(new RuleMatch(rule.Name, action, reason));
+            }
+        }
+
+        if (classification.HasFlag(PolicyFlags.Vip) || SenderPattern.FirstMatch(document.Vips, sender) is not null)
+        {
+            Cap(RouteAction.Review, "vip", $"{sender} is a VIP: never auto-sent");
+        }
+
+        if (action == RouteAction.Auto && document.Senders.Allow.Count > 0 && SenderPattern.FirstMatch(document.Senders.Allow, sender) is null)
+        {
+            Cap(RouteAction.Review, "allowlist", $"{sender} is not on the allowlist, and only allowlisted senders get automatic replies");
+        }
+
+        if (action == RouteAction.Auto && policy.Clock is { } clock && document.BusinessHours!.OutsideHours is { } outside && !clock.IsOpen(now))
+        {
+            Cap(outside, "business-hours", string.Create(CultureInfo.InvariantCulture,
+                $"{TimeZoneInfo.ConvertTime(now, policy.TimeZone):ddd HH:mm} ({policy.TimeZone.Id}) is outside business hours; automatic replies wait for a person"));
         }
 
         if (action == RouteAction.Auto && intent is not null && classification.Confidence < intent.MinConfidence)
@@ -70,30 +151,149 @@ public sealed class RoutingPolicy(IOptionsMonitor<PolicyOptions> options)
                 $"confidence {classification.Confidence:0.###} is below the {intent.MinConfidence:0.###} required for auto-send"));
         }
 
-        if (action == RouteAction.Auto && policy.KillSwitch)
+        if (action == RouteAction.Auto && (document.KillSwitch || levers.KillSwitch))
         {
-            Cap(RouteAction.Review, "kill-switch", "the kill switch turns every auto-send into a review");
+            Cap(RouteAction.Review, "kill-switch", document.KillSwitch
+                ? "the policy's kill switch turns every auto-send into a review"
+                : "the operator's kill switch (Sift:Policy:KillSwitch) turns every auto-send into a review");
         }
 
-        if (policy.DryRun)
+        var dryRun = document.DryRun || levers.DryRun || intent?.DryRun == true;
+        if (dryRun)
         {
-            rules.Add(new RuleMatch("dry-run", action, "dry-run: the decision is recorded, nothing is sent"));
+            var by = document.DryRun ? "the policy" : levers.DryRun ? "the operator (Sift:Policy:DryRun)" : $"intent '{classification.Intent}'";
+            rules.Add(new RuleMatch("dry-run", action, $"dry-run ({by}): the decision is recorded, nothing is sent"));
         }
 
-        var slaMinutes = policy.SlaMinutes.GetValueOrDefault(classification.Urgency, 240);
-        return new RouteDecision(action, owner, intent?.Template, rules.ToImmutable(), VersionOf(policy), now.AddMinutes(slaMinutes), policy.DryRun);
+        owner ??= intent?.Owner ?? classification.Owner ?? document.FallbackOwner;
+        return new RouteDecision(action, owner, template, rules.ToImmutable(), policy.Version, Deadline(policy, intent, classification.Urgency, now), dryRun);
     }
 
-    private static int Rank(string action) => action switch
+    /// <summary>The review deadline: the intent's SLA for the urgency, else the policy's, else four hours; in business time when configured.</summary>
+    public static DateTimeOffset Deadline(LoadedPolicy policy, IntentPolicy? intent, string urgency, DateTimeOffset now)
     {
-        RouteAction.Auto => 0,
-        RouteAction.Review => 1,
-        _ => 2,
-    };
+        var minutes = intent?.Sla.GetValueOrDefault(urgency) is > 0 and var own ? own : policy.Document.Sla.GetValueOrDefault(urgency, DefaultSlaMinutes);
+        return policy.Clock is { } clock && policy.Document.BusinessHours!.SlaInBusinessHours
+            ? clock.AddBusinessMinutes(now, minutes)
+            : now.AddMinutes(minutes);
+    }
 
-    private static string VersionOf(PolicyOptions policy)
+    public const int DefaultSlaMinutes = 240;
+
+    /// <summary>Evaluates one rule's conditions; the answer says why it matched.</summary>
+    private sealed record RuleContext(LoadedPolicy Policy, InboundMessage Message, string Mailbox, Classification.Classification Classification, DateTimeOffset Now)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(policy, PolicyJsonContext.Default.PolicyOptions);
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(json))[..12];
+        public string? Matches(int index, RuleConditions when)
+        {
+            var why = new List<string>();
+            var sender = Message.From.Address;
+            if (when.Senders is { } senders)
+            {
+                if (SenderPattern.FirstMatch(senders, sender) is not { } pattern)
+                {
+                    return null;
+                }
+
+                why.Add($"sender {sender} matches '{pattern}'");
+            }
+
+            if (when.SenderDomain is { } kinds)
+            {
+                var kind = Policy.DomainKindOf(sender);
+                if (!kinds.Contains(kind, StringComparer.Ordinal))
+                {
+                    return null;
+                }
+
+                why.Add($"the sender's domain is {kind}");
+            }
+
+            if (!In(when.Mailboxes, Mailbox, "mailbox", why, StringComparer.OrdinalIgnoreCase)
+                || !In(when.Intents, Classification.Intent, "intent", why, StringComparer.Ordinal)
+                || !In(when.Urgencies, Classification.Urgency, "urgency", why, StringComparer.Ordinal))
+            {
+                return null;
+            }
+
+            if (when.Flags is { } flags)
+            {
+                var present = flags.Where(Classification.HasFlag).ToList();
+                if (present.Count == 0)
+                {
+                    return null;
+                }
+
+                why.Add($"flagged {string.Join(", ", present)}");
+            }
+
+            if (when.ConfidenceBelow is { } below)
+            {
+                if (Classification.Confidence >= below)
+                {
+                    return null;
+                }
+
+                why.Add(string.Create(CultureInfo.InvariantCulture, $"confidence {Classification.Confidence:0.###} is below {below:0.###}"));
+            }
+
+            if (!Regex(index, "subject", Message.Subject, why) || !Regex(index, "body", Message.Latest, why))
+            {
+                return null;
+            }
+
+            if (when.OutsideBusinessHours is { } outside)
+            {
+                var open = Policy.Clock?.IsOpen(Now) ?? true;
+                if (open == outside)
+                {
+                    return null;
+                }
+
+                why.Add(outside ? "outside business hours" : "within business hours");
+            }
+
+            return string.Join(", ", why);
+        }
+
+        private static bool In(IReadOnlyList<string>? values, string actual, string what, List<string> why, StringComparer comparer)
+        {
+            if (values is null)
+            {
+                return true;
+            }
+
+            if (!values.Contains(actual, comparer))
+            {
+                return false;
+            }
+
+            why.Add($"{what} is {actual}");
+            return true;
+        }
+
+        private bool Regex(int index, string field, string text, List<string> why)
+        {
+            if (Policy.RegexFor(index, field) is not { } regex)
+            {
+                return true;
+            }
+
+            try
+            {
+                if (!regex.IsMatch(text))
+                {
+                    return false;
+                }
+            }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                // A rule can only make a decision safer, so a pattern too slow to answer counts as a match.
+                why.Add($"the {field} pattern /{regex}/ timed out on this mail, so the rule applies to be safe");
+                return true;
+            }
+
+            why.Add($"the {field} matches /{regex}/");
+            return true;
+        }
     }
 }

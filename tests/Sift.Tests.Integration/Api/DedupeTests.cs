@@ -83,7 +83,6 @@ public sealed class DedupeTests
     {
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
         var settings = RedisSettings(true);
-        settings["Sift:Policy:AutoRepliesPerSender"] = "1";
         var sender = $"Loop Tester <loop-{Guid.NewGuid():N}@initech.example>";
         await using var first = new SiftTestHost(database, settings);
         await using var second = new SiftTestHost(database, settings);

@@ -27,7 +27,7 @@ public sealed class SiftProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sift.dll"));
         start.ArgumentList.Add("serve");
-        var environment = new Dictionary<string, string?>(Sift.Cli.DemoCommand.PolicySettings)
+        var environment = new Dictionary<string, string?>
         {
             ["Urls"] = "http://127.0.0.1:0",
             ["Sift:Roles"] = "worker",

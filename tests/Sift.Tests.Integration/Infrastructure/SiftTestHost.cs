@@ -23,7 +23,7 @@ public sealed class SiftTestHost(TestDatabase database, IReadOnlyDictionary<stri
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        var all = new Dictionary<string, string?>(Sift.Cli.DemoCommand.PolicySettings);
+        var all = new Dictionary<string, string?>();
         foreach (var (key, value) in database.Settings())
         {
             all[key] = value;
