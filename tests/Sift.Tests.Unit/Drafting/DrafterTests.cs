@@ -8,16 +8,8 @@ public sealed class DrafterTests
 {
     private static readonly Guid DraftId = Guid.Parse("6f1c2a8e-0000-4000-8000-000000000001");
 
-    private static PolicyOptions Policy(params (string Slot, string Value)[] slots)
-    {
-        var policy = new PolicyOptions { Company = "Contoso" };
-        foreach (var (slot, value) in slots)
-        {
-            policy.Slots[slot] = value;
-        }
-
-        return policy;
-    }
+    private static PolicyDocument Policy(params (string Slot, string Value)[] slots) =>
+        new() { Company = "Contoso", Slots = slots.ToDictionary(s => s.Slot, s => s.Value, StringComparer.Ordinal) };
 
     private static RouteDecision Route(string? templateId, int slaMinutes = 240) =>
         new(RouteAction.Auto, "sales-team", templateId, [], "sha256:test", TestMail.Now.AddMinutes(slaMinutes), DryRun: false);

@@ -43,11 +43,17 @@ public sealed class SendLintTests
     public void Every_shipped_template_filled_by_the_drafter_passes(string id)
     {
         var template = TestTemplates.Library.Find(id)!;
-        var policy = new PolicyOptions { Company = "Contoso" };
-        policy.Slots["calendar_link"] = "https://calendar.contoso.example/sales/30min";
-        policy.Slots["pricing_url"] = "https://contoso.example/pricing";
-        policy.Slots["docs_url"] = "https://docs.contoso.example";
-        policy.Slots["partnerships_alias"] = "partners@contoso.example";
+        var policy = new PolicyDocument
+        {
+            Company = "Contoso",
+            Slots = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["calendar_link"] = "https://calendar.contoso.example/sales/30min",
+                ["pricing_url"] = "https://contoso.example/pricing",
+                ["docs_url"] = "https://docs.contoso.example",
+                ["partnerships_alias"] = "partners@contoso.example",
+            },
+        };
         var route = new RouteDecision(RouteAction.Review, "sales-team", id, [], "sha256:test", TestMail.Now.AddHours(4), DryRun: false);
 
         var draft = TestTemplates.Drafter.Draft(Guid.NewGuid(), TestMail.Message() with { Language = "en" }, route, template.Intent, policy);
