@@ -8,6 +8,7 @@ using Sift.Engine;
 using Sift.Filtering;
 using Sift.Mail;
 using Sift.Policy;
+using Sift.Privacy;
 using Sift.Storage;
 using Sift.Telemetry;
 
@@ -37,11 +38,22 @@ public sealed class TriageActivities(
     {
         var document = policy.Current.Document;
         var local = localClassifier.Classify(message, document.Vips);
+        if (!local.HasFlag(PolicyFlags.Pii) && CarriesPersonalData(message))
+        {
+            local = local with { PolicyFlags = local.PolicyFlags.Add(PolicyFlags.Pii) };
+        }
 
         // Under "pii: local-only", mail with personal data never reaches a hosted model: the local answer stands.
         var hostedAllowed = llm.IsConfigured && !(document.Pii == PiiHandling.LocalOnly && local.HasFlag(PolicyFlags.Pii));
         return Cascade.Decide(local, localClassifier.Taxonomy, hostedAllowed, classification.CurrentValue.AbstainBelow);
     }
+
+    /// <summary>
+    /// Whether the latest text carries personal data the redactor would hide from a hosted model: contact details, card,
+    /// bank or national id numbers, postal addresses. Names alone do not count: nearly every mail is signed.
+    /// </summary>
+    private static bool CarriesPersonalData(InboundMessage message) =>
+        PiiRedactor.Find(message.Latest).Any(span => span.Kind is not (PiiRedactor.Person or PiiRedactor.IpAddress));
 
     /// <summary>The cascade's second stage: the hosted model (PII redacted first when configured). It never throws for a provider failure.</summary>
     public async Task<LlmOutcome> ClassifyWithLlmAsync(InboundMessage message, LocalVerdict local, CancellationToken cancellationToken)

@@ -16,6 +16,7 @@ public sealed partial class PolicyStore
     private readonly string file;
     private readonly ILogger<PolicyStore> logger;
     private LoadedPolicy current;
+    private string? seenOnce;
 
     public PolicyStore(IOptions<PolicyOptions> options, IOptions<TaxonomyOptions> taxonomy, TemplateLibrary templates, ILogger<PolicyStore> logger)
     {
@@ -52,7 +53,10 @@ public sealed partial class PolicyStore
     /// <summary>Validates a document against this host's taxonomy and templates, without loading it.</summary>
     public PolicyLoadResult Validate(ReadOnlySpan<byte> utf8, string source) => PolicyLoader.Load(utf8, Vocabulary, source);
 
-    /// <summary>Reads the file again; a different valid version replaces the running one, an invalid one is refused.</summary>
+    /// <summary>
+    /// Reads the file again; a different version seen on two reads in a row replaces the running one when valid, and is
+    /// refused when not. Called by one watcher, never concurrently.
+    /// </summary>
     public PolicyChange? ReloadIfChanged()
     {
         byte[] bytes;
@@ -68,15 +72,24 @@ public sealed partial class PolicyStore
         }
 
         var running = Current;
-        if (PolicyLoader.VersionOf(bytes) == running.Version)
+        var version = PolicyLoader.VersionOf(bytes);
+        if (version == running.Version)
         {
+            seenOnce = null;
+            return null;
+        }
+
+        // A file is read only once it reads the same twice in a row: an editor or a copy may still be writing it.
+        if (seenOnce != version)
+        {
+            seenOnce = version;
             return null;
         }
 
         var result = PolicyLoader.Load(bytes, Vocabulary, file);
         if (result.Policy is not { } loaded)
         {
-            return new PolicyChange(running, null, PolicyLoader.VersionOf(bytes), result.Errors);
+            return new PolicyChange(running, null, version, result.Errors);
         }
 
         Volatile.Write(ref current, loaded);
