@@ -56,6 +56,7 @@ var app = builder.Build();
 app.MapSiftDefaults();
 app.MapMessagesApi();
 app.MapPolicyApi();
+app.MapFeedbackApi();
 app.MapGraphWebhooks();
 app.MapGmailWebhooks();
 app.MapIngestApi();

@@ -66,6 +66,11 @@ public sealed record DraftView
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset? DecidedAt { get; init; }
+
+    /// <summary>Characters the reviewer changed (0 when approved as drafted; none when rejected).</summary>
+    public int? EditDistance { get; init; }
+
+    public double? EditRatio { get; init; }
 }
 
 public sealed record AuditView
@@ -155,6 +160,8 @@ public sealed record IngestJobList(IReadOnlyList<IngestJobSummary> Items);
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(IngestJobList))]
 [JsonSerializable(typeof(PolicyView))]
+[JsonSerializable(typeof(EditSummary))]
+[JsonSerializable(typeof(FeedbackExample))]
 [JsonSerializable(typeof(SimulationRequest))]
 [JsonSerializable(typeof(SimulationResult))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -22,7 +22,8 @@ internal sealed class MessageQueries(SiftDatabase database)
                    w.wait_deadline AS WaitDeadline, w.updated_at AS UpdatedAt, w.completed_at AS CompletedAt
             FROM messages m JOIN workflows w ON w.message_id = m.id WHERE m.id = @id;
             SELECT id AS Id, template_id AS TemplateId, draft_text AS DraftText, decision AS Decision, approver AS Approver,
-                   latency_ms AS LatencyMs, sent_text AS SentText, created_at AS CreatedAt, decided_at AS DecidedAt
+                   latency_ms AS LatencyMs, sent_text AS SentText, created_at AS CreatedAt, decided_at AS DecidedAt,
+                   edit_distance AS EditDistance, edit_ratio AS EditRatio
             FROM drafts WHERE message_id = @id;
             SELECT id AS Id, at AS At, step AS Step, what AS What, why AS Why, actor AS Actor, model_version AS ModelVersion, policy_version AS PolicyVersion, data AS Data
             FROM audit_log WHERE message_id = @id ORDER BY id;

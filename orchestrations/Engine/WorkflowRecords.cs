@@ -95,6 +95,12 @@ public sealed record DraftRow(Guid Id, Guid MessageId, string DraftText, string?
     public string? SentText { get; init; }
 
     public DateTimeOffset? DecidedAt { get; init; }
+
+    /// <summary>Characters changed between the draft and the sent text (0 when approved as drafted).</summary>
+    public int? EditDistance { get; init; }
+
+    /// <summary><see cref="EditDistance"/> over the longer text's length.</summary>
+    public double? EditRatio { get; init; }
 }
 
 /// <summary>The outcome of waiting for an external event: its payload, or that the deadline passed first.</summary>

@@ -133,6 +133,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
             ReviewDecision.Edit => review.Text,
             _ => null,
         };
+        var edit = sentText is null ? ((int Distance, double Ratio)?)null : EditDistance.Measure(draft.Text, sentText);
         ctx.SaveDraft(new DraftRow(draft.Id, ctx.MessageId, draft.Text, draft.TemplateId, ctx.Now)
         {
             Approver = review.By,
@@ -140,6 +141,8 @@ public sealed class TriageWorkflow(TriageActivities activities)
             LatencyMs = Math.Max(0, latency),
             SentText = sentText,
             DecidedAt = review.At,
+            EditDistance = edit?.Distance,
+            EditRatio = edit?.Ratio,
         });
 
         if (sentText is null)
