@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sift.Drafting;
 using Sift.Ingestion;
 using Sift.Mail;
 using Sift.Policy;
@@ -66,6 +67,12 @@ public sealed record DraftView
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset? DecidedAt { get; init; }
+
+    /// <summary>Who wrote the text: <c>template</c>, <c>model-grounded</c> (review draft from the template and the knowledge base) or <c>model-paraphrase</c>.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>What the send-safety lint found in the draft (<c>rule: reason</c>); empty when it passed.</summary>
+    public IReadOnlyList<string> LintFindings { get; init; } = [];
 }
 
 public sealed record AuditView
@@ -139,7 +146,8 @@ public sealed record MessageDetail(
     WorkflowView Workflow,
     DraftView? Draft,
     IReadOnlyList<AuditView> Audit,
-    CostView Cost);
+    CostView Cost,
+    Outline? Outline = null);
 
 /// <summary>Ingest jobs in one state, newest first.</summary>
 public sealed record IngestJobList(IReadOnlyList<IngestJobSummary> Items);
@@ -153,5 +161,6 @@ public sealed record IngestJobList(IReadOnlyList<IngestJobSummary> Items);
 [JsonSerializable(typeof(PostedMessage))]
 [JsonSerializable(typeof(List<RuleMatch>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(Outline))]
 [JsonSerializable(typeof(IngestJobList))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
