@@ -48,7 +48,7 @@ public sealed partial class DraftWriter(
     public bool Paraphrases => llm.IsConfigured && options.CurrentValue.Paraphrase.Enabled;
 
     /// <summary>A review draft written from the template's text and the top knowledge-base sections, linted with those sections approved.</summary>
-    public async Task<ModelDraft> GroundedAsync(Draft template, InboundMessage message, RouteDecision route, string intent, PolicyOptions policy, CancellationToken cancellationToken)
+    public async Task<ModelDraft> GroundedAsync(Draft filled, InboundMessage message, RouteDecision route, string intent, PolicyOptions policy, CancellationToken cancellationToken)
     {
         if (llm.Classifier is not { } caller)
         {
@@ -56,7 +56,7 @@ public sealed partial class DraftWriter(
         }
 
         var hits = knowledge.For(message);
-        var redacted = Redact(message.Subject, message.Latest, template.Text);
+        var redacted = Redact(message.Subject, message.Latest, filled.Text);
         var sources = new StringBuilder();
         sources.Append("<source id=\"template\" kind=\"approved reply template\">\n").Append(Escape(redacted.Parts[2])).Append("\n</source>\n");
         for (var i = 0; i < hits.Length; i++)
@@ -81,9 +81,9 @@ public sealed partial class DraftWriter(
         var (reply, slots) = drafter.Inputs(message, route, intent, policy);
         var approved = hits.Select(h => h.Text).Concat(hits.Where(h => h.Url is not null).Select(h => h.Url!));
         // The lint holds the draft to the template that was filled: a grounded draft may cite the knowledge base, never promise more.
-        var context = drafter.Context(TemplateOrFilled(reply, template), slots, message, policy, approved);
+        var context = drafter.Context(TemplateOrFilled(reply, filled), slots, message, policy, approved);
         var findings = Drafter.Lint(text, context).Lines;
-        var draft = new Draft(template.Id, template.TemplateId, text, AutoSendAllowed: false, findings)
+        var draft = new Draft(filled.Id, filled.TemplateId, text, AutoSendAllowed: false, findings)
         {
             Source = DraftSources.Grounded,
             Knowledge = [.. hits.Select(KbReference.From)],
@@ -95,14 +95,14 @@ public sealed partial class DraftWriter(
     /// The template's text rewritten for tone. It passes only when the lint passes on it and the paraphrase check finds
     /// nothing added to the template's text (its one source); otherwise the findings say why and the caller sends nothing.
     /// </summary>
-    public async Task<ModelDraft> ParaphraseAsync(Draft template, InboundMessage message, RouteDecision route, string intent, PolicyOptions policy, CancellationToken cancellationToken)
+    public async Task<ModelDraft> ParaphraseAsync(Draft filled, InboundMessage message, RouteDecision route, string intent, PolicyOptions policy, CancellationToken cancellationToken)
     {
         if (llm.Classifier is not { } caller)
         {
             return new ModelDraft(null, $"the hosted model is not configured ({LlmOptions.Section}:Provider)", []);
         }
 
-        var redacted = Redact(string.Empty, string.Empty, template.Text);
+        var redacted = Redact(string.Empty, string.Empty, filled.Text);
         List<ChatMessage> messages =
         [
             new(ChatRole.System, ParaphraseSystem(options.CurrentValue.Paraphrase.Tone)),
@@ -116,9 +116,9 @@ public sealed partial class DraftWriter(
 
         text = redacted.Restore(text);
         var (reply, slots) = drafter.Inputs(message, route, intent, policy);
-        var context = drafter.Context(TemplateOrFilled(reply, template), slots, message, policy);
-        ImmutableArray<string> findings = [.. SendLint.ParaphraseCheck(template.Text, text).Lines, .. Drafter.Lint(text, context).Lines];
-        var draft = new Draft(template.Id, template.TemplateId, text, template.AutoSendAllowed, findings) { Source = DraftSources.Paraphrase };
+        var context = drafter.Context(TemplateOrFilled(reply, filled), slots, message, policy);
+        ImmutableArray<string> findings = [.. SendLint.ParaphraseCheck(filled.Text, text).Lines, .. Drafter.Lint(text, context).Lines];
+        var draft = new Draft(filled.Id, filled.TemplateId, text, filled.AutoSendAllowed, findings) { Source = DraftSources.Paraphrase };
         return new ModelDraft(draft, null, calls) { Findings = findings };
     }
 
