@@ -79,6 +79,9 @@ public sealed class DraftingWorkflowTests
         Assert.Equal(MessageStatus.Sent, sent.Status);
         Assert.Equal(draft.DraftText, sent.Draft!.SentText);
         Assert.Equal(draft.LintFindings, sent.Draft.LintFindings);
+        // The resumed workflow replays the recorded draft: the model is not asked again.
+        Assert.Single(server.Requests);
+        Assert.Single(sent.Cost.Calls);
     }
 
     [Fact]
@@ -155,6 +158,40 @@ public sealed class DraftingWorkflowTests
         var sent = await MimeMessage.LoadAsync(eml, TestContext.Current.CancellationToken);
         Assert.Contains("Thank you so much for your interest in our pricing!", sent.TextBody, StringComparison.Ordinal);
         Assert.Equal("paraphrase", Assert.Single(detail.Cost.Calls).Purpose);
+    }
+
+    [Fact]
+    public async Task A_paraphrase_the_model_cannot_write_leaves_the_template_text_which_is_sent()
+    {
+        await using var server = await FakeLlmServer.StartAsync();
+        server.Script.Enqueue(FakeLlmServer.ServerError());
+        server.Script.Enqueue(FakeLlmServer.ServerError());
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, Settings(server, paraphrase: true));
+
+        var id = await host.IngestAsync(TestMail.Sample("04-pricing.eml"));
+        await host.RunWorkflowsAsync();
+        var detail = await host.GetAsync(id);
+
+        Assert.Equal(MessageStatus.AutoSent, detail.Status);
+        var step = detail.Audit.Single(a => a.Step == "paraphrase");
+        Assert.Equal("paraphrase failed: the template's text is sent", step.What);
+        Assert.Contains("http-503", step.Why, StringComparison.Ordinal);
+        Assert.Equal(("template", TemplateText), (detail.Draft!.Source, detail.Draft.DraftText));
+        var sent = await MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(database.OutboxFolder, "*.eml")), TestContext.Current.CancellationToken);
+        Assert.Contains("Thanks for asking about our pricing.", sent.TextBody, StringComparison.Ordinal);
+        Assert.Equal(["paraphrase", "paraphrase"], detail.Cost.Calls.Select(c => c.Purpose).ToArray());
+    }
+
+    [Fact]
+    public async Task A_blank_paraphrase_tone_stops_the_start_naming_the_setting()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:Drafting:Paraphrase:Tone"] = " " });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => host.Services);
+
+        Assert.Contains("Sift:Drafting:Paraphrase:Tone", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
