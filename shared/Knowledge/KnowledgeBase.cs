@@ -128,7 +128,7 @@ public sealed partial class KnowledgeBase
     }
 
     /// <summary>Lower-case words without stop words, with a light plural stemming ("invoices" finds "invoice").</summary>
-    public static IEnumerable<string> Tokens(string text) =>
+    private static IEnumerable<string> Tokens(string text) =>
         Word().Matches(text.ToLowerInvariant()).Select(m => Stem(m.Value)).Where(t => t.Length > 1 && !StopWords.Contains(t));
 
     private static string Stem(string word) => word switch

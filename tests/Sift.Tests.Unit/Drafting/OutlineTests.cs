@@ -35,6 +35,16 @@ public sealed class OutlineTests
     }
 
     [Fact]
+    public void Words_after_order_or_invoice_are_not_taken_for_reference_numbers()
+    {
+        var message = TestMail.Message(subject: "Seats", text: "Could we order more seats for the invoice team before renewal?");
+
+        var outline = Drafter.Outline(message, "sales-team", []);
+
+        Assert.Equal(["Question: Could we order more seats for the invoice team before renewal?"], outline.KeyPoints);
+    }
+
+    [Fact]
     public void A_mail_with_no_question_or_request_falls_back_to_its_subject()
     {
         var message = TestMail.Message(subject: "Outage yesterday", text: "This is the third outage this month, and it is frankly unacceptable.");
