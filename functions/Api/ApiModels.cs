@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sift.Drafting;
 using Sift.Ingestion;
 using Sift.Mail;
 using Sift.Policy;
@@ -71,6 +72,12 @@ public sealed record DraftView
     public int? EditDistance { get; init; }
 
     public double? EditRatio { get; init; }
+
+    /// <summary>Who wrote the text: <c>template</c>, <c>model-grounded</c> (review draft from the template and the knowledge base) or <c>model-paraphrase</c>.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>What the send-safety lint found in the draft (<c>rule: reason</c>); empty when it passed.</summary>
+    public IReadOnlyList<string> LintFindings { get; init; } = [];
 }
 
 public sealed record AuditView
@@ -144,7 +151,8 @@ public sealed record MessageDetail(
     WorkflowView Workflow,
     DraftView? Draft,
     IReadOnlyList<AuditView> Audit,
-    CostView Cost);
+    CostView Cost,
+    Outline? Outline = null);
 
 /// <summary>Ingest jobs in one state, newest first.</summary>
 public sealed record IngestJobList(IReadOnlyList<IngestJobSummary> Items);
@@ -158,6 +166,7 @@ public sealed record IngestJobList(IReadOnlyList<IngestJobSummary> Items);
 [JsonSerializable(typeof(PostedMessage))]
 [JsonSerializable(typeof(List<RuleMatch>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(Outline))]
 [JsonSerializable(typeof(IngestJobList))]
 [JsonSerializable(typeof(PolicyView))]
 [JsonSerializable(typeof(EditSummary))]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Sift.Drafting;
 using Sift.Mail;
 using Sift.Storage;
 
@@ -23,7 +24,8 @@ internal sealed class MessageQueries(SiftDatabase database)
             FROM messages m JOIN workflows w ON w.message_id = m.id WHERE m.id = @id;
             SELECT id AS Id, template_id AS TemplateId, draft_text AS DraftText, decision AS Decision, approver AS Approver,
                    latency_ms AS LatencyMs, sent_text AS SentText, created_at AS CreatedAt, decided_at AS DecidedAt,
-                   edit_distance AS EditDistance, edit_ratio AS EditRatio
+                   edit_distance AS EditDistance, edit_ratio AS EditRatio,
+                   source AS Source, lint_findings AS LintFindings
             FROM drafts WHERE message_id = @id;
             SELECT id AS Id, at AS At, step AS Step, what AS What, why AS Why, actor AS Actor, model_version AS ModelVersion, policy_version AS PolicyVersion, data AS Data
             FROM audit_log WHERE message_id = @id ORDER BY id;
@@ -39,8 +41,12 @@ internal sealed class MessageQueries(SiftDatabase database)
             return null;
         }
 
-        var draft = await grid.ReadSingleOrDefaultAsync<DraftView>();
+        var draft = await grid.ReadSingleOrDefaultAsync<DraftData>();
         var audit = (await grid.ReadAsync<AuditView>()).AsList();
+        // The human path's outline is the assign step's record: kept once, in the audit trail, and shown from there.
+        var outline = audit.LastOrDefault(a => a.Step == "assign" && a.Data is not null) is { Data: { } outlineJson }
+            ? JsonSerializer.Deserialize(outlineJson, ApiJsonContext.Default.Outline)
+            : null;
         var calls = (await grid.ReadAsync<ModelCallView>()).AsList();
         var content = JsonSerializer.Deserialize(row.Content, MailJsonContext.Default.InboundMessage)!;
         return new MessageDetail(
@@ -61,9 +67,10 @@ internal sealed class MessageQueries(SiftDatabase database)
             new ClassificationView(row.Intent, row.Urgency, row.Owner, ReadList(row.PolicyFlags, ApiJsonContext.Default.ListString), row.Confidence),
             new DecisionView(row.Route, row.FilterReason, ReadList(row.Explanation, ApiJsonContext.Default.ListRuleMatch)),
             new WorkflowView(row.State, row.Attempt, row.LastError, row.WaitEvent, row.WaitDeadline, row.UpdatedAt, row.CompletedAt),
-            draft,
+            draft?.ToView(),
             audit,
-            new CostView(row.CostUsd, row.TokensIn, row.TokensOut, calls));
+            new CostView(row.CostUsd, row.TokensIn, row.TokensOut, calls),
+            outline);
     }
 
     public async Task<MessagePage> ListAsync(string? status, string? mailbox, Guid? before, int limit, CancellationToken cancellationToken)
@@ -105,6 +112,53 @@ internal sealed class MessageQueries(SiftDatabase database)
 
     private static List<T> ReadList<T>(string? json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<List<T>> typeInfo) =>
         json is null ? [] : JsonSerializer.Deserialize(json, typeInfo) ?? [];
+
+    private sealed class DraftData
+    {
+        public Guid Id { get; init; }
+
+        public string? TemplateId { get; init; }
+
+        public string DraftText { get; init; } = string.Empty;
+
+        public string? Decision { get; init; }
+
+        public string? Approver { get; init; }
+
+        public long? LatencyMs { get; init; }
+
+        public string? SentText { get; init; }
+
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public DateTimeOffset? DecidedAt { get; init; }
+
+        public string? Source { get; init; }
+
+        public string? LintFindings { get; init; }
+
+        public int? EditDistance { get; init; }
+
+        public double? EditRatio { get; init; }
+
+        public DraftView ToView() => new()
+        {
+            Id = Id,
+            TemplateId = TemplateId,
+            DraftText = DraftText,
+            Decision = Decision,
+            Approver = Approver,
+            LatencyMs = LatencyMs,
+            SentText = SentText,
+            CreatedAt = CreatedAt,
+            DecidedAt = DecidedAt,
+            // Drafts written before the column existed have no source: they came from a template.
+            Source = Source ?? DraftSources.Template,
+            LintFindings = ReadList(LintFindings, ApiJsonContext.Default.ListString),
+            EditDistance = EditDistance,
+            EditRatio = EditRatio,
+        };
+    }
 
     private sealed class DetailRow
     {

@@ -18,6 +18,7 @@ namespace Sift.Engine;
 [JsonSerializable(typeof(RouteDecision))]
 [JsonSerializable(typeof(Draft))]
 [JsonSerializable(typeof(Outline))]
+[JsonSerializable(typeof(ModelDraft))]
 [JsonSerializable(typeof(SendReceipt))]
 [JsonSerializable(typeof(ReviewDecision))]
 [JsonSerializable(typeof(EventResult<ReviewDecision>))]

@@ -101,6 +101,12 @@ public sealed record DraftRow(Guid Id, Guid MessageId, string DraftText, string?
 
     /// <summary><see cref="EditDistance"/> over the longer text's length.</summary>
     public double? EditRatio { get; init; }
+
+    /// <summary>Who wrote the text: <c>template</c>, <c>model-grounded</c> or <c>model-paraphrase</c>.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>What the send-safety lint found, as a JSON list of <c>rule: reason</c> lines.</summary>
+    public string? LintFindings { get; init; }
 }
 
 /// <summary>The outcome of waiting for an external event: its payload, or that the deadline passed first.</summary>

@@ -165,11 +165,11 @@ internal sealed class WorkflowStore(SiftDatabase database)
         {
             batch.Add(
                 """
-                INSERT INTO drafts (id, message_id, draft_text, template_id, approver, decision, latency_ms, sent_text, created_at, decided_at, edit_distance, edit_ratio)
-                VALUES (@Id, @MessageId, @DraftText, @TemplateId, @Approver, @Decision, @LatencyMs, @SentText, @CreatedAt, @DecidedAt, @EditDistance, @EditRatio)
+                INSERT INTO drafts (id, message_id, draft_text, template_id, approver, decision, latency_ms, sent_text, created_at, decided_at, source, lint_findings, edit_distance, edit_ratio)
+                VALUES (@Id, @MessageId, @DraftText, @TemplateId, @Approver, @Decision, @LatencyMs, @SentText, @CreatedAt, @DecidedAt, @Source, @LintFindings, @EditDistance, @EditRatio)
                 ON CONFLICT (message_id) DO UPDATE SET draft_text = excluded.draft_text, template_id = excluded.template_id,
                     approver = excluded.approver, decision = excluded.decision, latency_ms = excluded.latency_ms,
-                    sent_text = excluded.sent_text, decided_at = excluded.decided_at,
+                    sent_text = excluded.sent_text, decided_at = excluded.decided_at, source = excluded.source, lint_findings = excluded.lint_findings,
                     edit_distance = excluded.edit_distance, edit_ratio = excluded.edit_ratio
                 """,
                 draft);

@@ -6,6 +6,7 @@ using Sift.Classification.Llm;
 using Sift.Drafting;
 using Sift.Engine;
 using Sift.Filtering;
+using Sift.Knowledge;
 using Sift.Mail;
 using Sift.Policy;
 using Sift.Privacy;
@@ -22,7 +23,9 @@ public sealed class TriageActivities(
     LocalClassifier localClassifier,
     LlmAvailability llm,
     IOptionsMonitor<ClassificationOptions> classification,
-    Drafter drafter)
+    Drafter drafter,
+    DraftWriter writer,
+    KnowledgeSearch knowledge)
 {
     public string PolicyVersion => policy.Version;
 
@@ -73,7 +76,14 @@ public sealed class TriageActivities(
             LocalGuess = new IntentPrediction(local.Classification.Intent, local.Classification.Confidence, []),
         };
         var outcome = await classifier.ClassifyAsync(request, cancellationToken);
-        foreach (var call in outcome.Calls)
+        Measure(outcome.Calls);
+        return outcome;
+    }
+
+    /// <summary>Tokens, cost and latency of hosted-model calls, as metrics.</summary>
+    private static void Measure(IEnumerable<ModelCall> calls)
+    {
+        foreach (var call in calls)
         {
             var model = new KeyValuePair<string, object?>("sift.model", $"{call.Provider}:{call.Model}");
             var outcomeTag = new KeyValuePair<string, object?>("sift.outcome", call.Outcome);
@@ -82,8 +92,6 @@ public sealed class TriageActivities(
             SiftTelemetry.ModelCost.Add((double)call.CostUsd, model);
             SiftTelemetry.ModelCallDuration.Record(call.LatencyMs / 1000.0, model, outcomeTag);
         }
-
-        return outcome;
     }
 
     /// <summary>The quoted history under the new text: the thread as the sender's client kept it, capped.</summary>
@@ -109,14 +117,18 @@ public sealed class TriageActivities(
     ];
 
     /// <summary>The model calls as the model_calls table keeps them.</summary>
-    public static IReadOnlyList<ModelCallRow> CallRows(LlmOutcome outcome) =>
+    public static IReadOnlyList<ModelCallRow> CallRows(LlmOutcome outcome) => CallRows(outcome.Calls);
+
+    public static IReadOnlyList<ModelCallRow> CallRows(IEnumerable<ModelCall> calls) =>
     [
-        .. outcome.Calls.Select(c => new ModelCallRow(c.Provider, c.Model, c.Purpose, (int)c.TokensIn, (int)c.TokensOut, c.TokensEstimated, c.CostUsd, c.LatencyMs, c.Outcome)),
+        .. calls.Select(c => new ModelCallRow(c.Provider, c.Model, c.Purpose, (int)c.TokensIn, (int)c.TokensOut, c.TokensEstimated, c.CostUsd, c.LatencyMs, c.Outcome)),
     ];
 
     /// <summary>The redacted prompts that left Sift, for the audit log's data: what a reviewer of the audit trail can check.</summary>
-    public static string Prompts(LlmOutcome outcome) =>
-        JsonSerializer.Serialize(outcome.Calls.Select(c => new SentPrompt(c.Purpose, c.Attempt, c.Outcome, c.Prompt)).ToList(), WorkflowJsonContext.Default.ListSentPrompt);
+    public static string Prompts(LlmOutcome outcome) => Prompts(outcome.Calls);
+
+    public static string Prompts(IEnumerable<ModelCall> calls) =>
+        JsonSerializer.Serialize(calls.Select(c => new SentPrompt(c.Purpose, c.Attempt, c.Outcome, c.Prompt)).ToList(), WorkflowJsonContext.Default.ListSentPrompt);
 
     public RouteDecision Route(InboundMessage message, string mailbox, Classification.Classification classification, DateTimeOffset now) =>
         policy.Decide(message, mailbox, classification, now);
@@ -143,7 +155,32 @@ public sealed class TriageActivities(
     public Draft Draft(Guid draftId, InboundMessage message, RouteDecision route, string intent) =>
         drafter.Draft(draftId, message, route, intent, policy.Current.Document);
 
-    public static Outline Outline(InboundMessage message, string owner) => Drafter.Outline(message, owner);
+    /// <summary>The human path's outline: key points of the mail and the knowledge-base sections found for it (in process, no model).</summary>
+    public Outline Outline(InboundMessage message, string owner) => Drafter.Outline(message, owner, knowledge.For(message));
+
+    public static string OutlineJson(Outline outline) => JsonSerializer.Serialize(outline, WorkflowJsonContext.Default.Outline);
+
+    /// <summary>Whether the review path asks the hosted model for a grounded draft.</summary>
+    public bool WritesGroundedDrafts => writer.WritesGroundedDrafts;
+
+    /// <summary>Whether the auto path asks the hosted model to paraphrase the template's text.</summary>
+    public bool Paraphrases => writer.Paraphrases;
+
+    /// <summary>The review draft written by the hosted model from the template and the knowledge base; never throws for a provider failure.</summary>
+    public async Task<ModelDraft> GroundedDraftAsync(Draft template, InboundMessage message, RouteDecision route, string intent, CancellationToken cancellationToken)
+    {
+        var written = await writer.GroundedAsync(template, message, route, intent, policy.Current.Document, cancellationToken);
+        Measure(written.Calls);
+        return written;
+    }
+
+    /// <summary>The automatic reply rewritten for tone, with the lint's and the paraphrase check's findings; never throws for a provider failure.</summary>
+    public async Task<ModelDraft> ParaphraseAsync(Draft template, InboundMessage message, RouteDecision route, string intent, CancellationToken cancellationToken)
+    {
+        var written = await writer.ParaphraseAsync(template, message, route, intent, policy.Current.Document, cancellationToken);
+        Measure(written.Calls);
+        return written;
+    }
 
     /// <summary>Asks the transport whether a reply already left. The span lets time waiting on the transport be told from Sift's own.</summary>
     public async Task<SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken)

@@ -98,6 +98,30 @@ public sealed class TriageWorkflow(TriageActivities activities)
             return await ReviewAsync(ctx, Downgrade(route, RouteAction.Review, "lint", reason), classification, cancellationToken, draft);
         }
 
+        if (activities.Paraphrases)
+        {
+            var paraphrase = await ctx.ActivityAsync("paraphrase", ct => activities.ParaphraseAsync(draft, ctx.Message, route, classification.Intent, ct),
+                p => new AuditNote(
+                    p.Draft is null ? "paraphrase failed: the template's text is sent" : p.Findings.IsEmpty ? "paraphrased for tone; lint passed" : "paraphrase refused by the lint: nothing is sent automatically",
+                    p.Failure ?? (p.Findings.IsEmpty ? null : string.Join("; ", p.Findings)),
+                    ModelVersion: ModelOf(p.Calls),
+                    Data: TriageActivities.Prompts(p.Calls)) { ModelCalls = TriageActivities.CallRows(p.Calls) },
+                cancellationToken);
+            if (paraphrase.Draft is { } rewritten)
+            {
+                if (!paraphrase.Findings.IsEmpty)
+                {
+                    // The reviewer gets the template's text (which passed) with what the paraphrase would have added.
+                    var held = draft with { LintFindings = paraphrase.Findings };
+                    ctx.SaveDraft(Row(ctx, held));
+                    return await ReviewAsync(ctx, Downgrade(route, RouteAction.Review, "lint", "the paraphrase failed the lint: " + string.Join("; ", paraphrase.Findings)), classification, cancellationToken, held);
+                }
+
+                draft = rewritten;
+                ctx.SaveDraft(Row(ctx, draft));
+            }
+        }
+
         if (route.DryRun)
         {
             return DryRun(ctx, RouteAction.Auto);
@@ -111,6 +135,26 @@ public sealed class TriageWorkflow(TriageActivities activities)
     private async Task<TriageOutcome> ReviewAsync(WorkflowContext ctx, RouteDecision route, Classification.Classification classification, CancellationToken cancellationToken, Draft? existing = null)
     {
         var draft = existing ?? MakeDraft(ctx, route, classification);
+        if (existing is null && activities.WritesGroundedDrafts)
+        {
+            var written = await ctx.ActivityAsync("draft-grounded", ct => activities.GroundedDraftAsync(draft, ctx.Message, route, classification.Intent, ct),
+                w => new AuditNote(
+                    w.Draft is { } d
+                        ? $"draft written by the hosted model from template {d.TemplateId} and {d.Knowledge.Length} knowledge-base section(s)"
+                        : "hosted model failed: the template draft stands",
+                    w.Draft is { } g
+                        ? $"{(g.LintFindings.IsEmpty ? "lint passed" : string.Join("; ", g.LintFindings))}. Sources: {(g.Knowledge.IsEmpty ? "the template only" : string.Join(", ", g.Knowledge.Select(k => $"{k.Title} > {k.Section}")))}"
+                        : w.Failure,
+                    ModelVersion: ModelOf(w.Calls),
+                    Data: TriageActivities.Prompts(w.Calls)) { ModelCalls = TriageActivities.CallRows(w.Calls) },
+                cancellationToken);
+            if (written.Draft is { } grounded)
+            {
+                draft = grounded;
+                ctx.SaveDraft(Row(ctx, draft));
+            }
+        }
+
         ctx.Update(new MessagePatch { Status = MessageStatus.AwaitingReview, Route = RouteAction.Review, Explanation = TriageActivities.Explain(route) });
         var request = ctx.Step("request-review", () => TriageActivities.RequestReview(route, ctx.Now),
             r => new AuditNote($"draft put up for review in the {r.Channel}", $"owner {r.Owner}, decide by {r.Deadline:O}"));
@@ -134,7 +178,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
             _ => null,
         };
         var edit = sentText is null ? ((int Distance, double Ratio)?)null : EditDistance.Measure(draft.Text, sentText);
-        ctx.SaveDraft(new DraftRow(draft.Id, ctx.MessageId, draft.Text, draft.TemplateId, ctx.Now)
+        ctx.SaveDraft(Row(ctx, draft) with
         {
             Approver = review.By,
             Decision = review.Action,
@@ -161,10 +205,11 @@ public sealed class TriageWorkflow(TriageActivities activities)
         return new TriageOutcome(MessageStatus.Sent, RouteAction.Review, Sent: true);
     }
 
-    private static TriageOutcome AssignToHuman(WorkflowContext ctx, RouteDecision route)
+    private TriageOutcome AssignToHuman(WorkflowContext ctx, RouteDecision route)
     {
-        ctx.Step("assign", () => TriageActivities.Outline(ctx.Message, route.Owner),
-            o => new AuditNote($"assigned to {o.Owner} with an outline", string.Join(" | ", o.KeyPoints)));
+        ctx.Step("assign", () => activities.Outline(ctx.Message, route.Owner),
+            o => new AuditNote($"assigned to {o.Owner} with an outline", string.Join(" | ", o.KeyPoints.Concat(o.Knowledge.Select(k => $"See: {k.Title} > {k.Section} ({k.Url ?? k.Path})"))),
+                Data: TriageActivities.OutlineJson(o)));
         ctx.Update(new MessagePatch { Status = MessageStatus.Assigned });
         return new TriageOutcome(MessageStatus.Assigned, RouteAction.Human, Sent: false);
     }
@@ -173,9 +218,19 @@ public sealed class TriageWorkflow(TriageActivities activities)
     {
         var draft = ctx.Step("draft", () => activities.Draft(Guid.CreateVersion7(ctx.Now), ctx.Message, route, classification.Intent),
             d => new AuditNote($"drafted from template {d.TemplateId}", d.LintFindings.IsEmpty ? "lint passed" : string.Join("; ", d.LintFindings)));
-        ctx.SaveDraft(new DraftRow(draft.Id, ctx.MessageId, draft.Text, draft.TemplateId, ctx.Now));
+        ctx.SaveDraft(Row(ctx, draft));
         return draft;
     }
+
+    /// <summary>The drafts row: the text, where it came from and the lint's findings, which the reviewer sees with it.</summary>
+    private static DraftRow Row(WorkflowContext ctx, Draft draft) => new(draft.Id, ctx.MessageId, draft.Text, draft.TemplateId, ctx.Now)
+    {
+        Source = draft.Source,
+        LintFindings = TriageActivities.Flags(draft.LintFindings),
+    };
+
+    private static string? ModelOf(IReadOnlyList<Classification.Llm.ModelCall> calls) =>
+        calls.Count > 0 ? $"{calls[0].Provider}:{calls[0].Model}" : null;
 
     private Task<SendReceipt> SendAsync(WorkflowContext ctx, string text, bool automatic, RouteDecision route, CancellationToken cancellationToken)
     {

@@ -108,8 +108,11 @@ public sealed partial class LlmClassifier
         return new LlmOutcome(null, null, failure, [.. calls]) { Placeholders = parts.Placeholders };
     }
 
-    /// <summary>One call through the pipeline: retried, timed out and counted by the circuit breaker.</summary>
-    private async Task<CallResult> CallAsync(IChatClient client, List<ChatMessage> messages, ChatOptions chatOptions, string purpose, List<ModelCall> calls, CancellationToken ct)
+    /// <summary>
+    /// One call through the pipeline: retried, timed out and counted by the circuit breaker. Drafting calls the model
+    /// through here too, so every hosted-model call shares one circuit and one accounting.
+    /// </summary>
+    internal async Task<CallResult> CallAsync(IChatClient client, List<ChatMessage> messages, ChatOptions chatOptions, string purpose, List<ModelCall> calls, CancellationToken ct)
     {
         var attempt = 0;
         var prompt = Render(messages);
@@ -191,7 +194,7 @@ public sealed partial class LlmClassifier
     }
 
     /// <summary>The record of an answered call: usage from the provider, or counted with o200k_base when it gave none.</summary>
-    private ModelCall Answered(CallResult result, string outcome, List<ChatMessage> sent)
+    internal ModelCall Answered(CallResult result, string outcome, List<ChatMessage> sent)
     {
         var response = result.Response!;
         var prompt = Render(result.Purpose == "classify" ? sent.Take(2) : sent);
@@ -253,7 +256,7 @@ public sealed partial class LlmClassifier
         return builder.Build();
     }
 
-    private sealed record CallResult(ChatResponse? Response, string Purpose, int Attempt, DateTimeOffset StartedAt, long LatencyMs, string? Failure);
+    internal sealed record CallResult(ChatResponse? Response, string Purpose, int Attempt, DateTimeOffset StartedAt, long LatencyMs, string? Failure);
 
     private static partial class Log
     {

@@ -14,6 +14,8 @@ public sealed class CascadeWorkflowTests
     {
         var settings = LlmTestHost.OpenAI(server);
         settings["Sift:Classification:Llm:MaxAttempts"] = "2";
+        // These tests count classification calls only; drafting's own model calls are tested under Drafting.
+        settings["Sift:Drafting:Grounded"] = "false";
         if (rulesOnly)
         {
             settings["Sift:Classification:LocalModel"] = string.Empty;

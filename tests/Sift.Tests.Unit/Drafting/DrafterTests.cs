@@ -181,24 +181,4 @@ public sealed class DrafterTests
 
         Assert.Null(error);
     }
-
-    [Fact]
-    public void An_outline_gives_the_owner_the_subject_and_the_first_three_substantial_sentences()
-    {
-        var message = TestMail.Message(
-            subject: "Export fails",
-            text: "Hi. The export to CSV fails since Monday. We tried two browsers already! Can you look into it? Also the logo is wrong. Thanks.");
-
-        var outline = Drafter.Outline(message, "support-team");
-
-        Assert.Equal("support-team", outline.Owner);
-        Assert.Equal(
-            [
-                "Subject: Export fails",
-                "They wrote: The export to CSV fails since Monday.",
-                "They wrote: We tried two browsers already!",
-                "They wrote: Can you look into it?",
-            ],
-            outline.KeyPoints);
-    }
 }
