@@ -1,5 +1,6 @@
 using Sift;
 using Sift.Api;
+using Sift.Approvals.Slack;
 using Sift.Classification;
 using Sift.Classification.Llm;
 using Sift.Cli;
@@ -43,6 +44,7 @@ builder.AddSiftClassification();
 builder.AddSiftLlm();
 builder.AddSiftPolicy();
 builder.AddSiftTemplates();
+builder.AddSiftSlack();
 builder.AddSiftWorkflows();
 builder.AddSiftApi();
 builder.AddSiftWorkers();
@@ -54,6 +56,7 @@ app.MapGraphWebhooks();
 app.MapGmailWebhooks();
 app.MapIngestApi();
 app.MapImapIngestApi();
+app.MapSlackInteractions();
 
 return await command.RunAsync(app);
 
