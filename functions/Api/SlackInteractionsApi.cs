@@ -111,6 +111,13 @@ internal static partial class SlackInteractionsApi
                     return TypedResults.Ok();
                 }
 
+                if (item.Draft?.Length > SlackMessages.MaxInputText)
+                {
+                    // A cut draft in the modal would be sent cut: edit it where the whole text fits.
+                    await TellClickerAsync(slack, slackOptions, command, $"This draft is longer than the {SlackMessages.MaxInputText} characters a Slack input holds: edit it through the Sift API (POST /api/messages/{command.MessageId}/decision), or use Approve or Reject here.", logger, cancellationToken);
+                    return TypedResults.Ok();
+                }
+
                 try
                 {
                     await slack.OpenViewAsync(command.TriggerId!, SlackMessages.EditModal(command.MessageId, item.Draft ?? string.Empty), cancellationToken);

@@ -66,7 +66,10 @@ public static class SlackMessages
         return $"{verb} by {by} at {when}: {what}.";
     }
 
-    /// <summary>The edit modal, prefilled with the draft; private_metadata carries the message id back on submit.</summary>
+    /// <summary>
+    /// The edit modal, prefilled with the draft; private_metadata carries the message id back on submit. Drafts longer than
+    /// <see cref="MaxInputText"/> are not edited in Slack (a cut text would be sent cut).
+    /// </summary>
     public static JsonObject EditModal(Guid messageId, string draft) => new()
     {
         ["type"] = "modal",
@@ -86,7 +89,7 @@ public static class SlackMessages
                 ["action_id"] = DraftInput,
                 ["multiline"] = true,
                 ["max_length"] = MaxInputText,
-                ["initial_value"] = Cut(draft, MaxInputText),
+                ["initial_value"] = draft,
             },
         }),
     };
