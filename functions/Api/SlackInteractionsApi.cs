@@ -122,7 +122,7 @@ internal static partial class SlackInteractionsApi
                 {
                     await slack.OpenViewAsync(command.TriggerId!, SlackMessages.EditModal(command.MessageId, item.Draft ?? string.Empty), cancellationToken);
                 }
-                catch (Exception ex) when (ex is SlackApiException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (IsSlackFailure(ex, cancellationToken))
                 {
                     LogEditorFailed(logger, ex, command.MessageId);
                     await TellClickerAsync(slack, slackOptions, command, $"The editor could not be opened ({ex.Message}). Click Edit again.", logger, cancellationToken);
@@ -161,11 +161,16 @@ internal static partial class SlackInteractionsApi
         {
             await slack.RespondAsync(url, text, cancellationToken);
         }
-        catch (Exception ex) when (ex is SlackApiException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (IsSlackFailure(ex, cancellationToken))
         {
             LogResponseFailed(logger, ex, command.MessageId);
         }
     }
+
+    /// <summary>Slack refused, could not be reached, or the resilience pipeline gave up (attempt timeout, open circuit): not Sift's failure, not a 500.</summary>
+    private static bool IsSlackFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is SlackApiException or HttpRequestException or Polly.ExecutionRejectedException
+        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     /// <summary>
     /// Slack's response URLs are on hooks.slack.com; anything else in a signed payload is not followed (tests point the Web

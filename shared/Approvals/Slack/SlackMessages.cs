@@ -108,7 +108,7 @@ public static class SlackMessages
             new JsonObject
             {
                 ["type"] = "section",
-                ["text"] = Markdown($"*Review needed* for {Escape(card.Owner)}: *{Escape(card.Subject)}*\nFrom {Escape(card.Sender)}"),
+                ["text"] = Markdown(Cut($"*Review needed* for {Escape(card.Owner)}: *{Escape(card.Subject)}*\nFrom {Escape(card.Sender)}", MaxSectionText)),
             },
             new JsonObject
             {

@@ -124,6 +124,43 @@ public sealed class SlackApprovalTests
     }
 
     [Fact]
+    public async Task An_expired_trigger_or_a_decided_message_tells_the_clicker_instead_of_opening_the_editor()
+    {
+        await using var slack = await FakeSlack.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, slack.Settings());
+        var id = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+        await host.RunWorkflowsAsync();
+        var client = host.CreateClient();
+
+        slack.Script("views.open", 200, """{"ok":false,"error":"trigger_expired"}""");
+        using (var click = await client.SendAsync(FakeSlack.Signed(slack.Click(SlackMessages.EditAction, id), TimeProvider.System.GetUtcNow())))
+        {
+            Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+        }
+
+        var expired = Assert.Single(slack.Responses);
+        Assert.Contains("trigger_expired", (string?)expired["text"], StringComparison.Ordinal);
+        Assert.Contains("Click Edit again", (string?)expired["text"], StringComparison.Ordinal);
+
+        using (var decision = await host.DecideAsync(id, "reject"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, decision.StatusCode);
+        }
+
+        await host.RunWorkflowsAsync();
+        using (var late = await client.SendAsync(FakeSlack.Signed(slack.Click(SlackMessages.EditAction, id, actionTs: "1764583302.000003"), TimeProvider.System.GetUtcNow())))
+        {
+            Assert.Equal(HttpStatusCode.OK, late.StatusCode);
+        }
+
+        Assert.Single(slack.CallsOf("views.open"));
+        Assert.Equal(2, slack.Responses.Count);
+        Assert.Contains("Nothing to edit", (string?)slack.Responses.Last()["text"], StringComparison.Ordinal);
+        Assert.Contains("'rejected'", (string?)slack.Responses.Last()["text"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reject_records_no_reply_and_the_card_says_who_rejected()
     {
         await using var slack = await FakeSlack.StartAsync();
