@@ -205,9 +205,7 @@ public sealed class TriageActivities(
     /// <summary>The SLA reminder in the card's thread, naming the fallback owner's channel when one is configured for them.</summary>
     public Task<SlackOutcome> RemindAsync(SlackPost post, Escalation escalation, string idempotencyKey, CancellationToken cancellationToken)
     {
-        var channels = slackOptions.CurrentValue.Channels;
-        var toChannel = channels.TryGetValue(escalation.ToOwner, out var channel) && !string.IsNullOrWhiteSpace(channel) ? channel.Trim() : null;
-        var text = SlackMessages.Reminder(escalation.FromOwner, escalation.ToOwner, toChannel, escalation.DeadlineMissed);
+        var text = SlackMessages.Reminder(escalation.FromOwner, escalation.ToOwner, slackOptions.CurrentValue.OwnChannel(escalation.ToOwner), escalation.DeadlineMissed);
         return SlackAsync(async ct => SlackOutcome.Done(await slack.PostMessageAsync(post.Channel, text, blocks: null, idempotencyKey, post.Ts, ct)), cancellationToken);
     }
 

@@ -5,7 +5,7 @@ namespace Sift.Approvals.Slack;
 /// <summary>
 /// Slack approvals (<c>Sift:Slack</c>): drafts waiting for review are posted to the owner's channel with Approve, Edit and
 /// Reject buttons. Off unless a bot token, a signing secret and a channel are set; both secrets come from the environment
-/// or user-secrets (<c>Sift__Slack__BotToken</c>, <c>Sift__Slack__SigningSecret</c>), never from appsettings files.
+/// (<c>Sift__Slack__BotToken</c>, <c>Sift__Slack__SigningSecret</c>), never from appsettings files.
 /// </summary>
 public sealed class SlackOptions
 {
@@ -18,7 +18,7 @@ public sealed class SlackOptions
     public string? SigningSecret { get; set; }
 
     /// <summary>Owner (as the policy names it, e.g. <c>support-team</c>) → Slack channel id (e.g. <c>C0123456789</c>).</summary>
-    public Dictionary<string, string> Channels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, string> Channels { get; set; } = [];
 
     /// <summary>The channel for owners that <see cref="Channels"/> does not name; without it those reviews stay in the console.</summary>
     public string? DefaultChannel { get; set; }
@@ -58,7 +58,12 @@ public sealed class SlackOptions
     /// <summary>The channel that reviews of this owner go to, or null when they stay in the console.</summary>
     public string? ChannelFor(string owner) =>
         !Enabled ? null
-        : Channels.TryGetValue(owner, out var channel) && !string.IsNullOrWhiteSpace(channel) ? channel.Trim()
+        : OwnChannel(owner) is { } channel ? channel
         : string.IsNullOrWhiteSpace(DefaultChannel) ? null
         : DefaultChannel.Trim();
+
+    /// <summary>The channel configured for this owner by name (not the default), e.g. to link it in an escalation.</summary>
+    public string? OwnChannel(string owner) =>
+        // Compared ignoring case here, not through the dictionary: the configuration binder may replace the dictionary and its comparer.
+        Channels.FirstOrDefault(c => string.Equals(c.Key, owner, StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(c.Value)).Value?.Trim();
 }
