@@ -59,4 +59,40 @@ public sealed class SlackCrashTests
         Assert.Single(Directory.GetFiles(database.OutboxFolder, "*.eml"));
         Assert.Equal((string?)post["ts"], (string?)Assert.Single(slack.CallsOf("chat.update"))["ts"]);
     }
+
+    [Fact]
+    public async Task When_the_card_cannot_be_looked_for_after_a_crash_it_is_not_posted_again_and_the_review_goes_on()
+    {
+        await using var slack = await FakeSlack.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, slack.Settings());
+        var id = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+
+        await using (var crashing = SiftProcess.StartWorker(database, "after-perform:slack-post", slack.Settings()))
+        {
+            Assert.True(await crashing.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the worker did not reach after-perform:slack-post");
+        }
+
+        // The app lacks channels:history: Sift cannot tell whether its card is there, so it must not post blind.
+        slack.Script("conversations.history", 200, """{"ok":false,"error":"missing_scope","needed":"channels:history","provided":"chat:write"}""");
+        await using (SiftProcess.StartWorker(database, settings: slack.Settings()))
+        {
+            await host.WaitForAsync(id, d => d.Workflow.State == "waiting", timeoutSeconds: 60);
+        }
+
+        Assert.Single(slack.CallsOf("chat.postMessage"));
+        var waiting = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.AwaitingReview, waiting.Status);
+        Assert.Contains(waiting.Audit, a => a.Step == "slack-post" && a.What.Contains("not posted", StringComparison.Ordinal) && a.Why!.Contains("missing_scope", StringComparison.Ordinal));
+
+        // The card that did land still works; only its update is skipped, as Sift does not know where it is.
+        using (var click = await host.CreateClient().SendAsync(FakeSlack.Signed(slack.Click(SlackMessages.ApproveAction, id), TimeProvider.System.GetUtcNow())))
+        {
+            Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+        }
+
+        await host.RunWorkflowsAsync();
+        Assert.Equal(MessageStatus.Sent, (await host.GetAsync(id)).Status);
+        Assert.Empty(slack.CallsOf("chat.update"));
+    }
 }
