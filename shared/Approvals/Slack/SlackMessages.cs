@@ -6,6 +6,8 @@ namespace Sift.Approvals.Slack;
 /// <summary>
 /// The Block Kit Sift posts: the review card, the card once decided, the edit modal and the SLA reminder. Every button has
 /// its own <c>action_id</c> and carries the message id as its <c>value</c>, which is all an interaction needs to find the review.
+/// Blocks are built as <see cref="JsonNode"/>s rather than records: Block Kit is a tree of a dozen loosely typed shapes, and
+/// the literal form reads like Slack's own examples (and needs no reflection to serialize).
 /// </summary>
 public static class SlackMessages
 {
