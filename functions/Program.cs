@@ -1,5 +1,6 @@
 using Sift;
 using Sift.Api;
+using Sift.Approvals.Slack;
 using Sift.Classification;
 using Sift.Classification.Llm;
 using Sift.Cli;
@@ -50,6 +51,7 @@ builder.AddSiftLlm();
 builder.AddSiftPolicy();
 builder.AddSiftTemplates();
 builder.AddSiftDrafting();
+builder.AddSiftSlack();
 builder.AddSiftWorkflows();
 builder.AddSiftApi();
 builder.AddSiftWorkers();
@@ -63,6 +65,7 @@ app.MapGraphWebhooks();
 app.MapGmailWebhooks();
 app.MapIngestApi();
 app.MapImapIngestApi();
+app.MapSlackInteractions();
 
 return await command.RunAsync(app);
 

@@ -167,18 +167,15 @@ internal static class MessagesApi
         }
 
         var decision = new ReviewDecision(body!.Action!, body.Action == ReviewDecision.Edit ? body.Text : null, body.By!.Trim(), time.GetUtcNow());
-        var payload = JsonSerializer.Serialize(decision, WorkflowJsonContext.Default.ReviewDecision);
-        var (outcome, status) = await commands.RaiseEventAsync(id, ReviewDecision.EventName, MessageStatus.AwaitingReview, payload, decision.By, $"{decision.Action} by {decision.By}", cancellationToken);
+        var (outcome, status) = await commands.DecideAsync(id, decision, cancellationToken);
         return outcome switch
         {
             EventOutcome.Accepted => TypedResults.Accepted($"/api/messages/{id}", new CommandAccepted(id, decision.Action)),
             EventOutcome.NotFound => NotFound(id),
             EventOutcome.AlreadyRaised => TypedResults.Problem(
-                title: "Already decided", detail: $"A review decision was already recorded for message {id}.", statusCode: StatusCodes.Status409Conflict),
+                title: "Already decided", detail: ReviewDecisions.Refusal(id, outcome, status), statusCode: StatusCodes.Status409Conflict),
             _ => TypedResults.Problem(
-                title: "Not waiting for a decision",
-                detail: $"Message {id} is not waiting for a review decision: its status is '{status}'.",
-                statusCode: StatusCodes.Status409Conflict),
+                title: "Not waiting for a decision", detail: ReviewDecisions.Refusal(id, outcome, status), statusCode: StatusCodes.Status409Conflict),
         };
     }
 

@@ -28,4 +28,5 @@ namespace Sift.Engine;
 [JsonSerializable(typeof(TriageOutcome))]
 [JsonSerializable(typeof(List<RuleMatch>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(Approvals.Slack.SlackOutcome))]
 public sealed partial class WorkflowJsonContext : JsonSerializerContext;

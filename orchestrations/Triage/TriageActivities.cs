@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Sift.Approvals.Slack;
 using Sift.Classification;
 using Sift.Classification.Llm;
 using Sift.Drafting;
@@ -25,7 +26,9 @@ public sealed class TriageActivities(
     IOptionsMonitor<ClassificationOptions> classification,
     Drafter drafter,
     DraftWriter writer,
-    KnowledgeSearch knowledge)
+    KnowledgeSearch knowledge,
+    SlackApi slack,
+    IOptionsMonitor<SlackOptions> slackOptions)
 {
     public string PolicyVersion => policy.Version;
 
@@ -200,8 +203,76 @@ public sealed class TriageActivities(
     /// <summary>The span around every call to the mail transport (an external API in production; the outbox folder in the embedded default).</summary>
     public const string TransportSpan = "transport";
 
-    /// <summary>A console review needs no post: the draft row is the review item. Slack and Teams posts will be side effects.</summary>
-    public static ReviewRequest RequestReview(RouteDecision route, DateTimeOffset now) => new("console", route.Owner, route.SlaDeadline, now);
+    /// <summary>
+    /// Where the review happens: the owner's Slack channel when Slack is configured for them, else the console (the draft
+    /// row is the review item there, and stays one when the review is in Slack too).
+    /// </summary>
+    public ReviewRequest RequestReview(RouteDecision route, DateTimeOffset now) =>
+        slackOptions.CurrentValue.ChannelFor(route.Owner) is { } channel
+            ? new ReviewRequest("slack", route.Owner, route.SlaDeadline, now) { SlackChannel = channel }
+            : new ReviewRequest("console", route.Owner, route.SlaDeadline, now);
+
+    public static SlackReviewCard ReviewCard(Guid messageId, InboundMessage message, Classification.Classification classification, RouteDecision route, Draft draft, DateTimeOffset deadline) => new()
+    {
+        MessageId = messageId,
+        Sender = message.From.Name is { Length: > 0 } name ? $"{name} <{message.From.Address}>" : message.From.Address,
+        Subject = string.IsNullOrWhiteSpace(message.Subject) ? "(no subject)" : message.Subject,
+        Intent = classification.Intent,
+        Urgency = classification.Urgency,
+        Confidence = classification.Confidence,
+        Owner = route.Owner,
+        Deadline = deadline,
+        Why = [.. route.Explanation.Select(m => $"{m.Rule}: {m.Reason}")],
+        LintFindings = [.. draft.LintFindings],
+        Draft = draft.Text,
+    };
+
+    /// <summary>Posts the review card. An error no retry can fix is returned, not thrown: the review goes on in the console.</summary>
+    public Task<SlackOutcome> PostReviewAsync(string channel, SlackReviewCard card, string idempotencyKey, CancellationToken cancellationToken) =>
+        SlackAsync(async ct => SlackOutcome.Done(await slack.PostMessageAsync(channel, SlackMessages.Fallback(card), SlackMessages.ReviewCard(card), idempotencyKey, threadTs: null, ct)), cancellationToken);
+
+    /// <summary>
+    /// After a crash between a post and its record: the post, if Slack has it. When Sift cannot look (e.g. the
+    /// <c>channels:history</c> scope is missing) it does not post again blind: the review goes on in the console.
+    /// </summary>
+    public async Task<SlackOutcome?> FindReviewPostAsync(string channel, string idempotencyKey, DateTimeOffset since, string? threadTs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await slack.FindPostAsync(channel, idempotencyKey, since, threadTs, cancellationToken) is { } post ? SlackOutcome.Done(post) : null;
+        }
+        catch (SlackApiException ex) when (!ex.IsTransient)
+        {
+            return SlackOutcome.Failed($"could not check whether the post was made, so it was not repeated: {ex.Message}");
+        }
+    }
+
+    /// <summary>Replaces the card's buttons with the decision. chat.update is idempotent, so a repeat after a crash is harmless.</summary>
+    public Task<SlackOutcome> UpdateReviewAsync(SlackPost post, SlackReviewCard card, string outcome, CancellationToken cancellationToken) =>
+        SlackAsync(async ct =>
+        {
+            await slack.UpdateAsync(post, outcome, SlackMessages.DecidedCard(card, outcome), ct);
+            return SlackOutcome.Done(post);
+        }, cancellationToken);
+
+    /// <summary>The SLA reminder in the card's thread, naming the fallback owner's channel when one is configured for them.</summary>
+    public Task<SlackOutcome> RemindAsync(SlackPost post, Escalation escalation, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var text = SlackMessages.Reminder(escalation.FromOwner, escalation.ToOwner, slackOptions.CurrentValue.OwnChannel(escalation.ToOwner), escalation.DeadlineMissed);
+        return SlackAsync(async ct => SlackOutcome.Done(await slack.PostMessageAsync(post.Channel, text, blocks: null, idempotencyKey, post.Ts, ct)), cancellationToken);
+    }
+
+    private static async Task<SlackOutcome> SlackAsync(Func<CancellationToken, Task<SlackOutcome>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call(cancellationToken);
+        }
+        catch (SlackApiException ex) when (!ex.IsTransient)
+        {
+            return SlackOutcome.Failed(ex.Message);
+        }
+    }
 
     public static string Explain(RouteDecision route) =>
         JsonSerializer.Serialize(route.Explanation.ToList(), WorkflowJsonContext.Default.ListRuleMatch);

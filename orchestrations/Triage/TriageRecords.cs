@@ -13,7 +13,11 @@ public sealed record ReviewDecision(string Action, string? Text, string By, Date
 public sealed record LoopGuardResult(bool Allowed, string Reason);
 
 /// <summary>Where a draft was put up for review, and by when it must be decided.</summary>
-public sealed record ReviewRequest(string Channel, string Owner, DateTimeOffset Deadline, DateTimeOffset RequestedAt);
+public sealed record ReviewRequest(string Channel, string Owner, DateTimeOffset Deadline, DateTimeOffset RequestedAt)
+{
+    /// <summary>The Slack channel the card goes to, when <see cref="Channel"/> is <c>slack</c>.</summary>
+    public string? SlackChannel { get; init; }
+}
 
 /// <summary>An SLA escalation: the review passed its deadline and moved to the fallback owner.</summary>
 public sealed record Escalation(string FromOwner, string ToOwner, DateTimeOffset DeadlineMissed);

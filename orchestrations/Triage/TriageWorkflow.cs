@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sift.Approvals.Slack;
 using Sift.Classification;
 using Sift.Drafting;
 using Sift.Engine;
@@ -156,8 +157,10 @@ public sealed class TriageWorkflow(TriageActivities activities)
         }
 
         ctx.Update(new MessagePatch { Status = MessageStatus.AwaitingReview, Route = RouteAction.Review, Explanation = TriageActivities.Explain(route) });
-        var request = ctx.Step("request-review", () => TriageActivities.RequestReview(route, ctx.Now),
+        var request = ctx.Step("request-review", () => activities.RequestReview(route, ctx.Now),
             r => new AuditNote($"draft put up for review in the {r.Channel}", $"owner {r.Owner}, decide by {r.Deadline:O}"));
+        var card = TriageActivities.ReviewCard(ctx.MessageId, ctx.Message, classification, route, draft, request.Deadline);
+        var post = request.SlackChannel is { } channel ? await PostForReviewAsync(ctx, channel, card, request, cancellationToken) : null;
 
         var decision = ctx.WaitForEvent<ReviewDecision>(ReviewDecision.EventName, request.Deadline);
         if (decision.TimedOut)
@@ -166,6 +169,16 @@ public sealed class TriageWorkflow(TriageActivities activities)
             var escalation = ctx.Step("escalate", () => new Escalation(request.Owner, fallback, request.Deadline),
                 e => new AuditNote($"SLA missed: escalated from {e.FromOwner} to {e.ToOwner}", $"no decision by {e.DeadlineMissed:O}"));
             ctx.Update(new MessagePatch { Owner = escalation.ToOwner });
+            if (post is not null)
+            {
+                var key = $"slack-remind:{ctx.MessageId:N}";
+                await ctx.SideEffectAsync("slack-remind", key,
+                    ct => activities.FindReviewPostAsync(post.Channel, key, request.Deadline, post.Ts, ct),
+                    ct => activities.RemindAsync(post, escalation, key, ct),
+                    o => SlackNote(o, $"SLA reminder posted in the Slack thread for {escalation.ToOwner}", "SLA reminder not posted in Slack"),
+                    cancellationToken);
+            }
+
             decision = ctx.WaitForEvent<ReviewDecision>(ReviewDecision.EventName, deadline: null);
         }
 
@@ -192,18 +205,56 @@ public sealed class TriageWorkflow(TriageActivities activities)
         if (sentText is null)
         {
             ctx.Update(new MessagePatch { Status = MessageStatus.Rejected });
+            await ShowDecisionAsync(ctx, post, card, review, sent: false, cancellationToken);
             return new TriageOutcome(MessageStatus.Rejected, RouteAction.Review, Sent: false);
         }
 
         if (route.DryRun)
         {
+            await ShowDecisionAsync(ctx, post, card, review, sent: false, cancellationToken);
             return DryRun(ctx, RouteAction.Review);
         }
 
+        // The send comes first: Slack being down must never hold back an approved reply.
         await SendAsync(ctx, sentText, automatic: false, route, cancellationToken);
         ctx.Update(new MessagePatch { Status = MessageStatus.Sent });
+        await ShowDecisionAsync(ctx, post, card, review, sent: true, cancellationToken);
         return new TriageOutcome(MessageStatus.Sent, RouteAction.Review, Sent: true);
     }
+
+    /// <summary>
+    /// The review card in the owner's Slack channel, posted once: the side effect's started record and the card's metadata
+    /// (found in the channel's history) keep a crash between the post and its record from posting it twice.
+    /// </summary>
+    private async Task<SlackPost?> PostForReviewAsync(WorkflowContext ctx, string channel, SlackReviewCard card, ReviewRequest request, CancellationToken cancellationToken)
+    {
+        var key = $"slack-post:{ctx.MessageId:N}";
+        var outcome = await ctx.SideEffectAsync("slack-post", key,
+            ct => activities.FindReviewPostAsync(channel, key, request.RequestedAt, threadTs: null, ct),
+            ct => activities.PostReviewAsync(channel, card, key, ct),
+            o => SlackNote(o, $"review card posted in Slack channel {o.Channel}", "review card not posted in Slack: the review goes on in the console"),
+            cancellationToken);
+        return outcome.AsPost();
+    }
+
+    /// <summary>Replaces the card's buttons with who decided what, and when.</summary>
+    private async Task ShowDecisionAsync(WorkflowContext ctx, SlackPost? post, SlackReviewCard card, ReviewDecision review, bool sent, CancellationToken cancellationToken)
+    {
+        if (post is null)
+        {
+            return;
+        }
+
+        var outcome = SlackMessages.Outcome(review.Action, review.By, review.At, sent);
+        await ctx.SideEffectAsync("slack-update", $"slack-update:{ctx.MessageId:N}",
+            _ => Task.FromResult<SlackOutcome?>(null),
+            ct => activities.UpdateReviewAsync(post, card, outcome, ct),
+            o => SlackNote(o, "Slack review card updated with the decision", "Slack review card not updated"),
+            cancellationToken);
+    }
+
+    private static AuditNote SlackNote(SlackOutcome outcome, string done, string failed) =>
+        outcome.Error is null ? new AuditNote(done, outcome.Ts is null ? null : $"channel {outcome.Channel}, ts {outcome.Ts}") : new AuditNote(failed, outcome.Error);
 
     private TriageOutcome AssignToHuman(WorkflowContext ctx, RouteDecision route)
     {
