@@ -130,11 +130,11 @@ public sealed class TriageActivities(
     public static Outline Outline(InboundMessage message, string owner) => Drafter.Outline(message, owner);
 
     /// <summary>Asks the transport whether a reply already left. The span lets time waiting on the transport be told from Sift's own.</summary>
-    public async Task<SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken)
+    public async Task<SendReceipt?> FindSentAsync(OutgoingReply reply, CancellationToken cancellationToken)
     {
         using var activity = SiftTelemetry.Source.StartActivity(TransportSpan);
         activity?.SetTag("sift.transport", transport.Name);
-        return await transport.FindSentAsync(idempotencyKey, cancellationToken);
+        return await transport.FindSentAsync(reply, cancellationToken);
     }
 
     public async Task<SendReceipt> SendAsync(OutgoingReply reply, CancellationToken cancellationToken)
