@@ -16,7 +16,7 @@ public sealed class SiftProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static SiftProcess StartWorker(TestDatabase database, string? crashAt = null)
+    public static SiftProcess StartWorker(TestDatabase database, string? crashAt = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -36,6 +36,11 @@ public sealed class SiftProcess : IAsyncDisposable
             ["Sift:Workflow:CrashAt"] = crashAt ?? string.Empty,
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
+        }
+
         foreach (var (key, value) in database.Settings().Concat(environment))
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
