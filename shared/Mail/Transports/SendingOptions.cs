@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
+using Sift.Ingestion.Gmail;
 using Sift.Ingestion.Graph;
 
 namespace Sift.Mail.Transports;
@@ -16,11 +17,11 @@ public sealed class SendingOptions
     public const string OutboxName = "outbox";
     public const string GraphName = "graph";
     public const string SmtpName = "smtp";
+    public const string GmailName = "gmail";
 
-    /// <summary>The known transports. Gmail is not among them yet: see docs/sending.md.</summary>
-    public static readonly IReadOnlyList<string> Transports = [OutboxName, GraphName, SmtpName];
+    public static readonly IReadOnlyList<string> Transports = [OutboxName, GraphName, GmailName, SmtpName];
 
-    /// <summary><c>outbox</c> (the embedded default: .eml files, nothing leaves), <c>graph</c> or <c>smtp</c>.</summary>
+    /// <summary><c>outbox</c> (the embedded default: .eml files, nothing leaves), <c>graph</c>, <c>gmail</c> or <c>smtp</c>.</summary>
     [Required]
     public string Transport { get; set; } = OutboxName;
 
@@ -75,7 +76,7 @@ public sealed class SmtpSendingOptions
 }
 
 /// <summary>Names every missing setting of every transport in use, at start.</summary>
-internal sealed class SendingOptionsValidator(IOptions<GraphOptions> graph) : IValidateOptions<SendingOptions>
+internal sealed class SendingOptionsValidator(IOptions<GraphOptions> graph, IOptions<GmailOptions> gmail) : IValidateOptions<SendingOptions>
 {
     public ValidateOptionsResult Validate(string? name, SendingOptions options)
     {
@@ -98,6 +99,11 @@ internal sealed class SendingOptionsValidator(IOptions<GraphOptions> graph) : IV
             {
                 errors.Add("Sift:Graph:ClientSecret or Sift:Graph:CertificatePath is required by the Graph transport.");
             }
+        }
+
+        if (inUse.Contains(SendingOptions.GmailName))
+        {
+            Require(errors, gmail.Value.CredentialsFile, "Sift:Gmail:CredentialsFile", "the Gmail transport (a service account key with domain-wide delegation for gmail.send and gmail.readonly)");
         }
 
         if (inUse.Contains(SendingOptions.SmtpName))
