@@ -62,6 +62,38 @@ public sealed class GraphSendingTests
     }
 
     [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task An_edited_approval_sends_the_reviewers_text_once_and_its_audit_says_so(string engine)
+    {
+        await using var graph = await FakeGraphMailbox.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = Host(database, graph, new FakeTimeProvider(Start));
+        var original = graph.AddOriginal(SiftTestHost.Mailbox, "20261102081437.4f2a91@acme.example", "dana.reyes@acme.example", "Dashboard shows an error right after login");
+        var id = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+        await host.RunWorkflowsAsync();
+        Assert.Equal(MessageStatus.AwaitingReview, (await host.GetAsync(id)).Status);
+        Assert.Empty(graph.Seen("POST", "/createReply"));
+
+        using (var decision = await host.DecideAsync(id, "edit", "Hello Dana, the login error is fixed. Sorry for the trouble."))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, decision.StatusCode);
+        }
+
+        await host.RunWorkflowsAsync();
+        var detail = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.Sent, detail.Status);
+        Assert.Single(graph.Seen("POST", $"/messages/{original}/createReply"));
+        var sent = Assert.Single(graph.Sent);
+        Assert.Equal("Hello Dana, the login error is fixed. Sorry for the trouble.", sent["body"]!["content"]!.GetValue<string>());
+        Assert.Equal("dana.reyes@acme.example", sent["toRecipients"]![0]!["emailAddress"]!["address"]!.GetValue<string>());
+        var audit = Assert.Single(detail.Audit, a => a.Step == "send");
+        Assert.Equal("approved reply sent", audit.What);
+        Assert.Contains("the reviewer edited the text", audit.Why, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(audit.PolicyVersion));
+    }
+
+    [Theory]
     [InlineData(TestDatabase.Sqlite, true)]
     [InlineData(TestDatabase.Sqlite, false)]
     [InlineData(TestDatabase.Postgres, true)]
