@@ -7,6 +7,7 @@ using Sift.Drafting;
 using Sift.Engine;
 using Sift.Filtering;
 using Sift.Mail;
+using Sift.Mail.Transports;
 using Sift.Policy;
 using Sift.Storage;
 using Sift.Telemetry;
@@ -133,16 +134,19 @@ public sealed class TriageActivities(
     public async Task<SendReceipt?> FindSentAsync(OutgoingReply reply, CancellationToken cancellationToken)
     {
         using var activity = SiftTelemetry.Source.StartActivity(TransportSpan);
-        activity?.SetTag("sift.transport", transport.Name);
+        activity?.SetTag("sift.transport", TransportName(reply));
         return await transport.FindSentAsync(reply, cancellationToken);
     }
 
     public async Task<SendReceipt> SendAsync(OutgoingReply reply, CancellationToken cancellationToken)
     {
         using var activity = SiftTelemetry.Source.StartActivity(TransportSpan);
-        activity?.SetTag("sift.transport", transport.Name);
+        activity?.SetTag("sift.transport", TransportName(reply));
         return await transport.SendAsync(reply, cancellationToken);
     }
+
+    /// <summary>The transport that serves the reply's mailbox (transports can differ per mailbox).</summary>
+    private string TransportName(OutgoingReply reply) => transport is MailTransports transports ? transports.For(reply.Mailbox).Name : transport.Name;
 
     /// <summary>The span around every call to the mail transport (an external API in production; the outbox folder in the embedded default).</summary>
     public const string TransportSpan = "transport";
