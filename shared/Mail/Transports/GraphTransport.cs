@@ -15,7 +15,7 @@ namespace Sift.Mail.Transports;
 /// Calls go through the SDK client that Graph ingestion builds (<see cref="GraphMail"/>): the same credentials, base URL
 /// and middleware, without the SDK's retry handler, so throttling becomes a workflow retry instead of an inline wait.
 /// </summary>
-public sealed class GraphTransport(GraphMail graph, TimeProvider time) : IMailTransport
+internal sealed class GraphTransport(GraphMail graph, TimeProvider time) : IMailTransport
 {
     public const string TransportName = "graph";
 

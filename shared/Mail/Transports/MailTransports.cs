@@ -7,7 +7,7 @@ namespace Sift.Mail.Transports;
 /// The transport the workflow sees: each reply goes through the transport of the mailbox that received the mail
 /// (<see cref="SendingOptions.TransportFor"/>). Transports are built on first use, so an unused one needs no settings.
 /// </summary>
-public sealed class MailTransports(IOptions<SendingOptions> options, IServiceProvider services) : IMailTransport
+internal sealed class MailTransports(IOptions<SendingOptions> options, IServiceProvider services) : IMailTransport
 {
     public string Name => options.Value.Transport;
 

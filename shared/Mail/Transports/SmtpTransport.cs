@@ -14,7 +14,7 @@ namespace Sift.Mail.Transports;
 /// <c>X-Sift-Idempotency-Key</c> header. The window left: a crash after the server's 250 and before the copy is
 /// stored sends the reply again (with the same Message-ID) when the workflow resumes.
 /// </summary>
-public sealed class SmtpTransport(IOptions<SendingOptions> options, TimeProvider time) : IMailTransport
+internal sealed class SmtpTransport(IOptions<SendingOptions> options, TimeProvider time) : IMailTransport
 {
     public const string TransportName = "smtp";
 
