@@ -228,6 +228,12 @@ internal sealed partial class WorkflowRunner(
         }
 
         var delay = Backoff(attempt);
+        if (error is Sift.Mail.Transports.TransportRetryException { RetryAfter: { } asked } && asked > delay)
+        {
+            // A throttled mail service said when to come back: sooner would only be refused again.
+            delay = asked;
+        }
+
         LogRetrying(logger, error, ctx.MessageId, attempt, delay);
         ctx.Audit("retry", new AuditNote($"attempt {attempt} failed; retrying in {delay.TotalSeconds:0.#} s", text));
         await ctx.CheckpointAsync("retry", CancellationToken.None, new Transition(TransitionKind.Retry)

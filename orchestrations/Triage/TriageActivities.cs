@@ -9,6 +9,7 @@ using Sift.Engine;
 using Sift.Filtering;
 using Sift.Knowledge;
 using Sift.Mail;
+using Sift.Mail.Transports;
 using Sift.Policy;
 using Sift.Privacy;
 using Sift.Storage;
@@ -186,19 +187,22 @@ public sealed class TriageActivities(
     }
 
     /// <summary>Asks the transport whether a reply already left. The span lets time waiting on the transport be told from Sift's own.</summary>
-    public async Task<SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken)
+    public async Task<SendReceipt?> FindSentAsync(OutgoingReply reply, CancellationToken cancellationToken)
     {
         using var activity = SiftTelemetry.Source.StartActivity(TransportSpan);
-        activity?.SetTag("sift.transport", transport.Name);
-        return await transport.FindSentAsync(idempotencyKey, cancellationToken);
+        activity?.SetTag("sift.transport", TransportName(reply));
+        return await transport.FindSentAsync(reply, cancellationToken);
     }
 
     public async Task<SendReceipt> SendAsync(OutgoingReply reply, CancellationToken cancellationToken)
     {
         using var activity = SiftTelemetry.Source.StartActivity(TransportSpan);
-        activity?.SetTag("sift.transport", transport.Name);
+        activity?.SetTag("sift.transport", TransportName(reply));
         return await transport.SendAsync(reply, cancellationToken);
     }
+
+    /// <summary>The transport that serves the reply's mailbox (transports can differ per mailbox).</summary>
+    private string TransportName(OutgoingReply reply) => transport is MailTransports transports ? transports.For(reply.Mailbox).Name : transport.Name;
 
     /// <summary>The span around every call to the mail transport (an external API in production; the outbox folder in the embedded default).</summary>
     public const string TransportSpan = "transport";

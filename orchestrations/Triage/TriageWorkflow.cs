@@ -128,7 +128,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
             return DryRun(ctx, RouteAction.Auto);
         }
 
-        await SendAsync(ctx, draft.Text, automatic: true, route, cancellationToken);
+        await SendAsync(ctx, draft.Text, automatic: true, route, LintResult(draft), cancellationToken);
         ctx.Update(new MessagePatch { Status = MessageStatus.AutoSent, AutoSent = true });
         return new TriageOutcome(MessageStatus.AutoSent, RouteAction.Auto, Sent: true);
     }
@@ -216,7 +216,8 @@ public sealed class TriageWorkflow(TriageActivities activities)
         }
 
         // The send comes first: Slack being down must never hold back an approved reply.
-        await SendAsync(ctx, sentText, automatic: false, route, cancellationToken);
+        var lint = review.Action == ReviewDecision.Edit ? $"{LintResult(draft)} (on the draft; the reviewer edited the text)" : LintResult(draft);
+        await SendAsync(ctx, sentText, automatic: false, route, lint, cancellationToken);
         ctx.Update(new MessagePatch { Status = MessageStatus.Sent });
         await ShowDecisionAsync(ctx, post, card, review, sent: true, cancellationToken);
         return new TriageOutcome(MessageStatus.Sent, RouteAction.Review, Sent: true);
@@ -283,13 +284,16 @@ public sealed class TriageWorkflow(TriageActivities activities)
     private static string? ModelOf(IReadOnlyList<Classification.Llm.ModelCall> calls) =>
         calls.Count > 0 ? $"{calls[0].Provider}:{calls[0].Model}" : null;
 
-    private Task<SendReceipt> SendAsync(WorkflowContext ctx, string text, bool automatic, RouteDecision route, CancellationToken cancellationToken)
+    /// <summary>What the send's audit entry says of the lint, so an auditor reads it next to the policy version.</summary>
+    private static string LintResult(Draft draft) => draft.LintFindings.IsEmpty ? "lint passed" : $"lint: {string.Join("; ", draft.LintFindings)}";
+
+    private Task<SendReceipt> SendAsync(WorkflowContext ctx, string text, bool automatic, RouteDecision route, string lint, CancellationToken cancellationToken)
     {
         var reply = new OutgoingReply(ctx.MessageId, ctx.Mailbox, ctx.Message, text, automatic, $"send:{ctx.MessageId:N}");
         return ctx.SideEffectAsync("send", reply.IdempotencyKey,
-            ct => activities.FindSentAsync(reply.IdempotencyKey, ct),
+            ct => activities.FindSentAsync(reply, ct),
             ct => activities.SendAsync(reply, ct),
-            r => new AuditNote(automatic ? "reply sent automatically" : "approved reply sent", $"via {r.Transport} as {r.ExternalId}", PolicyVersion: route.PolicyVersion),
+            r => new AuditNote(automatic ? "reply sent automatically" : "approved reply sent", $"via {r.Transport} as {r.ExternalId}; {lint}", PolicyVersion: route.PolicyVersion),
             cancellationToken);
     }
 

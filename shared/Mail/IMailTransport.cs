@@ -9,7 +9,11 @@ public interface IMailTransport
 {
     string Name { get; }
 
-    Task<SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken);
+    /// <summary>
+    /// The receipt of the reply with <paramref name="reply"/>'s idempotency key if it already left, else null. It gets the
+    /// whole reply because the transports look in the sending mailbox (Graph, Gmail, IMAP) and by its Message-ID (Gmail).
+    /// </summary>
+    Task<SendReceipt?> FindSentAsync(OutgoingReply reply, CancellationToken cancellationToken);
 
     Task<SendReceipt> SendAsync(OutgoingReply reply, CancellationToken cancellationToken);
 }

@@ -25,6 +25,15 @@ public sealed record InboundMessage
     /// <summary>The conversation this message belongs to: the root of its References chain, or its own id.</summary>
     public required string ThreadId { get; init; }
 
+    /// <summary>
+    /// The id the receiving provider gave the message (a Graph message id, a Gmail message id), so that a reply can go
+    /// through the same provider. Null for mail that came through the API or IMAP, and for messages stored before it was kept.
+    /// </summary>
+    public string? ProviderMessageId { get; init; }
+
+    /// <summary>The provider's own thread id where it has one (Gmail's threadId); null otherwise.</summary>
+    public string? ProviderThreadId { get; init; }
+
     /// <summary>The readable text of the message (text/plain, or HTML reduced to text).</summary>
     public required string Text { get; init; }
 

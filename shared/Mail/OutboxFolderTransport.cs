@@ -14,9 +14,9 @@ public sealed class OutboxFolderTransport(IOptions<StorageOptions> options, Time
 
     public string Folder { get; } = Path.GetFullPath(Path.Combine(options.Value.DataDirectory, "outbox"));
 
-    public Task<SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken)
+    public Task<SendReceipt?> FindSentAsync(OutgoingReply reply, CancellationToken cancellationToken)
     {
-        var path = PathFor(idempotencyKey);
+        var path = PathFor(reply.IdempotencyKey);
         return Task.FromResult(File.Exists(path)
             ? new SendReceipt(Name, Path.GetFileName(path), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero))
             : null);

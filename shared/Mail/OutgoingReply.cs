@@ -14,6 +14,9 @@ public sealed record OutgoingReply(
     /// <summary>Header that marks Sift's own mail: the pre-filter drops anything carrying it, and transports find a sent reply by it.</summary>
     public const string IdempotencyHeader = "X-Sift-Idempotency-Key";
 
+    /// <summary>The reply's Message-ID (without angle brackets): derived from the key, so every attempt gives the same one and Gmail can be searched for it.</summary>
+    public string MimeMessageId => $"{IdempotencyKey.Replace(':', '.')}.{MessageId:N}@sift.invalid";
+
     /// <summary>Builds the MIME reply: threaded with In-Reply-To and References, RFC 3834 Auto-Submitted when no human approved it.</summary>
     public MimeMessage ToMime(DateTimeOffset now)
     {
@@ -22,7 +25,7 @@ public sealed record OutgoingReply(
         message.To.Add(new MailboxAddress(InReplyTo.ReplyAddress.Name ?? string.Empty, InReplyTo.ReplyAddress.Address));
         message.Subject = InReplyTo.Subject.StartsWith("Re:", StringComparison.OrdinalIgnoreCase) ? InReplyTo.Subject : $"Re: {InReplyTo.Subject}";
         message.Date = now;
-        message.MessageId = $"{IdempotencyKey.Replace(':', '.')}.{MessageId:N}@sift.invalid";
+        message.MessageId = MimeMessageId;
         message.InReplyTo = InReplyTo.InternetMessageId;
         foreach (var reference in InReplyTo.References)
         {

@@ -115,13 +115,16 @@ internal sealed class GmailAccessTokens(IOptions<GmailOptions> options)
 
     private readonly ConcurrentDictionary<string, Lazy<GoogleCredential>> _credentials = new(StringComparer.OrdinalIgnoreCase);
 
-    public async Task<string> GetAsync(string mailbox, CancellationToken cancellationToken)
+    public Task<string> GetAsync(string mailbox, CancellationToken cancellationToken) => GetAsync(mailbox, [Scope], cancellationToken);
+
+    /// <summary>A token for other scopes (the Gmail reply transport asks for gmail.send and gmail.readonly), cached apart.</summary>
+    public async Task<string> GetAsync(string mailbox, IReadOnlyList<string> scopes, CancellationToken cancellationToken)
     {
-        var credential = _credentials.GetOrAdd(mailbox, m => new Lazy<GoogleCredential>(() => Create(m), LazyThreadSafetyMode.PublicationOnly));
+        var credential = _credentials.GetOrAdd($"{mailbox}\n{string.Join(' ', scopes)}", _ => new Lazy<GoogleCredential>(() => Create(mailbox, scopes), LazyThreadSafetyMode.PublicationOnly));
         return await credential.Value.UnderlyingCredential.GetAccessTokenForRequestAsync(cancellationToken: cancellationToken);
     }
 
-    private GoogleCredential Create(string mailbox)
+    private GoogleCredential Create(string mailbox, IReadOnlyList<string> scopes)
     {
         var file = options.Value.CredentialsFile;
         if (string.IsNullOrWhiteSpace(file))
@@ -133,7 +136,7 @@ internal sealed class GmailAccessTokens(IOptions<GmailOptions> options)
         // Loading as ServiceAccountCredential refuses other credential types a tampered file could name.
         return CredentialFactory.FromFile<ServiceAccountCredential>(file)
             .ToGoogleCredential()
-            .CreateScoped(Scope)
+            .CreateScoped(scopes)
             .CreateWithUser(mailbox);
     }
 }

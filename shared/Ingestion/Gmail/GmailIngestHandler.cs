@@ -176,7 +176,7 @@ internal sealed partial class GmailIngestHandler(
 
             try
             {
-                await intake.IngestAsync(mailbox, message, GmailJobs.Source, cancellationToken);
+                await intake.IngestAsync(mailbox, message with { ProviderMessageId = id, ProviderThreadId = raw.ThreadId }, GmailJobs.Source, cancellationToken);
             }
             catch (Exception ex) when (IngestErrors.IsPermanent(ex))
             {

@@ -34,6 +34,7 @@ internal sealed record GmailMessageList(ImmutableArray<GmailMessageRef>? Message
 /// <summary><c>users.messages.get?format=raw</c>: the RFC 5322 message as base64url, and when Gmail received it (epoch ms).</summary>
 internal sealed record GmailRawMessage(
     string Id,
+    string? ThreadId,
     string? Raw,
     [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] long? InternalDate);
 

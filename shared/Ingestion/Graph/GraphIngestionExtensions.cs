@@ -38,7 +38,7 @@ public static class GraphIngestionExtensions
         {
             // Unconfigured, nothing calls Graph: the handler exists (the ingest runner lists every source) but idles.
             var graph = sp.GetRequiredService<IOptions<GraphOptions>>().Value;
-            return graph.Enabled
+            return graph.Enabled || graph.CanAuthenticate
                 // The token is for the Graph host in BaseUrl (graph.microsoft.com, or a national cloud's), and sent to it only.
                 ? new AzureIdentityAuthenticationProvider(Credential(graph), allowedHosts: [graph.BaseUrl.Host], scopes: [$"https://{graph.BaseUrl.Host}/.default"])
                 : new AnonymousAuthenticationProvider();

@@ -191,6 +191,7 @@ internal static class GraphMessageMapping
             InReplyTo = inReplyTo,
             References = [.. references],
             ThreadId = message.ConversationId ?? references.FirstOrDefault() ?? inReplyTo ?? messageId,
+            ProviderMessageId = message.Id,
             Text = text.Trim(),
             NewText = newText,
             Language = language,

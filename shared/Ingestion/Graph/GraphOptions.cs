@@ -54,6 +54,10 @@ public sealed class GraphOptions
     [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
     public TimeSpan InitialCatchUp { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>An app and its secret or certificate: enough to call Graph (the Graph reply transport needs no watched mailboxes).</summary>
+    public bool CanAuthenticate =>
+        !string.IsNullOrWhiteSpace(TenantId) && !string.IsNullOrWhiteSpace(ClientId) && (!string.IsNullOrEmpty(ClientSecret) || !string.IsNullOrEmpty(CertificatePath));
+
     public bool Enabled =>
         !string.IsNullOrWhiteSpace(TenantId) && !string.IsNullOrWhiteSpace(ClientId) && Mailboxes.Any(m => !string.IsNullOrWhiteSpace(m));
 }

@@ -16,9 +16,9 @@ public sealed class FlakyTransport(int failures) : IMailTransport
 
     public string Name => "flaky";
 
-    public Task<SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken) =>
-        Task.FromResult(Sent.FirstOrDefault(r => r.IdempotencyKey == idempotencyKey) is { } reply
-            ? new SendReceipt(Name, reply.IdempotencyKey, DateTimeOffset.UnixEpoch)
+    public Task<SendReceipt?> FindSentAsync(OutgoingReply reply, CancellationToken cancellationToken) =>
+        Task.FromResult(Sent.FirstOrDefault(r => r.IdempotencyKey == reply.IdempotencyKey) is { } sent
+            ? new SendReceipt(Name, sent.IdempotencyKey, DateTimeOffset.UnixEpoch)
             : null);
 
     public Task<SendReceipt> SendAsync(OutgoingReply reply, CancellationToken cancellationToken)

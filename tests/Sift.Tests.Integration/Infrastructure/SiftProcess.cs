@@ -36,7 +36,12 @@ public sealed class SiftProcess : IAsyncDisposable
             ["Sift:Workflow:CrashAt"] = crashAt ?? string.Empty,
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        foreach (var (key, value) in database.Settings().Concat(environment).Concat(settings ?? new Dictionary<string, string?>()))
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
+        }
+
+        foreach (var (key, value) in database.Settings().Concat(environment))
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }

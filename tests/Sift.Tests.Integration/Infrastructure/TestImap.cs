@@ -109,7 +109,8 @@ public sealed class TestImap
         };
     }
 
-    private async Task<ImapClient> ConnectAsync(string user)
+    /// <summary>A client logged in as the user (plain IMAP on loopback).</summary>
+    public async Task<ImapClient> ConnectAsync(string user)
     {
         var client = new ImapClient();
         await client.ConnectAsync(Host, Port, SecureSocketOptions.None);

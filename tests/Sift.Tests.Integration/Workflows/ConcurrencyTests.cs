@@ -125,8 +125,8 @@ public sealed class ConcurrencyTests
 
         public string Name => "slow";
 
-        public Task<Sift.Mail.SendReceipt?> FindSentAsync(string idempotencyKey, CancellationToken cancellationToken) =>
-            Task.FromResult(_sent.GetValueOrDefault(idempotencyKey));
+        public Task<Sift.Mail.SendReceipt?> FindSentAsync(Sift.Mail.OutgoingReply reply, CancellationToken cancellationToken) =>
+            Task.FromResult(_sent.GetValueOrDefault(reply.IdempotencyKey));
 
         public async Task<Sift.Mail.SendReceipt> SendAsync(Sift.Mail.OutgoingReply reply, CancellationToken cancellationToken)
         {

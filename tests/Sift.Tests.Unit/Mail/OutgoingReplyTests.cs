@@ -22,6 +22,16 @@ public sealed class OutgoingReplyTests
         "msg:0d7c0a52:reply");
 
     [Fact]
+    public void Every_attempt_gives_the_reply_the_same_Message_ID_derived_from_its_key()
+    {
+        var reply = Reply(Inbound, automatic: true);
+
+        Assert.Equal(reply.MimeMessageId, reply.ToMime(TestMail.Now).MessageId);
+        Assert.Equal(reply.MimeMessageId, reply.ToMime(TestMail.Now.AddMinutes(5)).MessageId);
+        Assert.Equal("msg.0d7c0a52.reply.0d7c0a5200004000800000000000000" + "2@sift.invalid", reply.MimeMessageId);
+    }
+
+    [Fact]
     public void A_reply_is_threaded_after_the_message_it_answers()
     {
         var mime = Reply(Inbound, automatic: true).ToMime(TestMail.Now);

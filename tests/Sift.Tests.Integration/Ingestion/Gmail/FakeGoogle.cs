@@ -48,6 +48,12 @@ internal sealed class FakeGoogle : IAsyncDisposable
 
     public ConcurrentQueue<string> WatchBodies { get; } = new();
 
+    /// <summary>What <c>messages.send</c> accepted: the user, the ids Gmail gave, the threadId asked for, and the decoded message.</summary>
+    public ConcurrentQueue<(string User, string Id, string? ThreadId, MimeKit.MimeMessage Message)> Sent { get; } = new();
+
+    /// <summary>Received messages <c>q=rfc822msgid:</c> finds, by user and Message-ID (no angle brackets): their id and threadId.</summary>
+    public ConcurrentDictionary<(string User, string MessageId), (string Id, string ThreadId)> Originals { get; } = new();
+
     /// <summary>The decoded claims of each service-account assertion presented at the token endpoint.</summary>
     public ConcurrentQueue<JsonObject> Assertions { get; } = new();
 
@@ -167,6 +173,33 @@ internal sealed class FakeGoogle : IAsyncDisposable
                 using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
                 WatchBodies.Enqueue(await reader.ReadToEndAsync());
                 return Json("watch-response.json");
+            }
+
+            if (rest == "messages/send" && HttpMethods.IsPost(context.Request.Method))
+            {
+                var posted = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
+                using var raw = new MemoryStream(System.Buffers.Text.Base64Url.DecodeFromChars(posted["raw"]!.GetValue<string>()));
+                var message = await MimeKit.MimeMessage.LoadAsync(raw);
+                var id = $"19{Sent.Count + 1:x14}";
+                var threadId = posted["threadId"]?.GetValue<string>();
+                Sent.Enqueue((user, id, threadId, message));
+                return Results.Text(new JsonObject { ["id"] = id, ["threadId"] = threadId ?? id, ["labelIds"] = new JsonArray("SENT") }.ToJsonString(), "application/json");
+            }
+
+            if (rest == "messages" && context.Request.Query["q"].ToString() is { } q && q.StartsWith("rfc822msgid:", StringComparison.Ordinal))
+            {
+                var wanted = q["rfc822msgid:".Length..].Trim().Trim('<', '>');
+                var hits = Sent.Where(s => s.User == user && s.Message.MessageId == wanted).Select(s => (s.Id, ThreadId: s.ThreadId ?? s.Id))
+                    .Concat(Originals.TryGetValue((user, wanted), out var original) ? [original] : [])
+                    .Select(h => (JsonNode)new JsonObject { ["id"] = h.Id, ["threadId"] = h.ThreadId })
+                    .ToArray();
+                var list = new JsonObject { ["resultSizeEstimate"] = hits.Length };
+                if (hits.Length > 0)
+                {
+                    list["messages"] = new JsonArray(hits);
+                }
+
+                return Results.Text(list.ToJsonString(), "application/json");
             }
 
             return rest switch

@@ -82,7 +82,7 @@ internal static class GraphTestHost
         return await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
     }
 
-    private sealed class FakeCredential : TokenCredential
+    internal sealed class FakeCredential : TokenCredential
     {
         public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
             new(FakeGraphServer.Token, DateTimeOffset.MaxValue);

@@ -37,6 +37,7 @@ public sealed class GraphMessageMappingTests
 
         Assert.Equal("reply-2@initech.example", inbound.InternetMessageId);
         Assert.Equal("AAQkADOUpag6yWs=", inbound.ThreadId);
+        Assert.Equal("AAMkAGI1AAAoZCfHAAA=", inbound.ProviderMessageId); // what the Graph transport replies to
         Assert.Equal("Thanks!\r\n\r\nOn Monday you wrote:\r\n> Welcome to our group", inbound.Text);
         Assert.Equal("Thanks!", inbound.NewText);
         Assert.False(inbound.HtmlOnly);
