@@ -159,6 +159,17 @@ public sealed class TriageActivities(
     public Draft Draft(Guid draftId, InboundMessage message, RouteDecision route, string intent) =>
         drafter.Draft(draftId, message, route, intent, policy.Current.Document);
 
+    /// <summary>
+    /// The lint on a reviewer's own text. A person decided to send it, so the findings are recorded with the send, not
+    /// enforced; the sources the draft had (its template and slots) are what the edited text is checked against.
+    /// </summary>
+    public ImmutableArray<string> LintEdited(string text, Draft draft, InboundMessage message, RouteDecision route, string intent)
+    {
+        var document = policy.Current.Document;
+        var inputs = drafter.Inputs(message, route with { TemplateId = draft.TemplateId }, intent, document);
+        return Drafter.Lint(text, drafter.Context(inputs.Template, inputs.Slots, message, document)).Lines;
+    }
+
     /// <summary>The human path's outline: key points of the mail and the knowledge-base sections found for it (in process, no model).</summary>
     public Outline Outline(InboundMessage message, string owner) => Drafter.Outline(message, owner, knowledge.For(message));
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Sift.Approvals.Slack;
 using Sift.Classification;
@@ -216,7 +217,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
         }
 
         // The send comes first: Slack being down must never hold back an approved reply.
-        var lint = review.Action == ReviewDecision.Edit ? $"{LintResult(draft)} (on the draft; the reviewer edited the text)" : LintResult(draft);
+        var lint = review.Action == ReviewDecision.Edit ? EditedLintResult(activities.LintEdited(sentText, draft, ctx.Message, route, classification.Intent)) : LintResult(draft);
         await SendAsync(ctx, sentText, automatic: false, route, lint, cancellationToken);
         ctx.Update(new MessagePatch { Status = MessageStatus.Sent });
         await ShowDecisionAsync(ctx, post, card, review, sent: true, cancellationToken);
@@ -286,6 +287,10 @@ public sealed class TriageWorkflow(TriageActivities activities)
 
     /// <summary>What the send's audit entry says of the lint, so an auditor reads it next to the policy version.</summary>
     private static string LintResult(Draft draft) => draft.LintFindings.IsEmpty ? "lint passed" : $"lint: {string.Join("; ", draft.LintFindings)}";
+
+    private static string EditedLintResult(ImmutableArray<string> findings) => findings.IsEmpty
+        ? "lint passed on the reviewer's edited text"
+        : $"lint on the reviewer's edited text (sent because a person decided): {string.Join("; ", findings)}";
 
     private Task<SendReceipt> SendAsync(WorkflowContext ctx, string text, bool automatic, RouteDecision route, string lint, CancellationToken cancellationToken)
     {

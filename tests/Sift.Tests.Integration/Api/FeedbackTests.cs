@@ -39,6 +39,12 @@ public sealed class FeedbackTests
         Assert.Equal(0, (await host.GetAsync(approved)).Draft!.EditDistance);
         Assert.Null((await host.GetAsync(rejected)).Draft!.EditDistance);
 
+        // The lint runs on the reviewer's text too: a phone number from nowhere is recorded with the send, which a person decided.
+        var send = (await host.GetAsync(edited)).Audit.Single(a => a.Step == "send");
+        Assert.Contains("lint on the reviewer's edited text (sent because a person decided)", send.Why, StringComparison.Ordinal);
+        Assert.Contains("+1 415 555 0100", send.Why, StringComparison.Ordinal);
+        Assert.Contains("lint passed", (await host.GetAsync(approved)).Audit.Single(a => a.Step == "send").Why, StringComparison.Ordinal);
+
         var summary = (await host.CreateClient().GetFromJsonAsync<EditSummary>(new Uri("/api/feedback/edits?since=2020-01-01", UriKind.Relative), Ct))!;
         var groups = summary.Groups.ToDictionary(g => g.Intent);
         Assert.Equal((1L, 1L, 0L, 0L, 0.0), (groups["support"].Decided, groups["support"].Approved, groups["support"].Edited, groups["support"].Rejected, groups["support"].MeanEditRatio!.Value));

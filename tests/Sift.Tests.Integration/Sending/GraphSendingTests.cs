@@ -89,7 +89,7 @@ public sealed class GraphSendingTests
         Assert.Equal("dana.reyes@acme.example", sent["toRecipients"]![0]!["emailAddress"]!["address"]!.GetValue<string>());
         var audit = Assert.Single(detail.Audit, a => a.Step == "send");
         Assert.Equal("approved reply sent", audit.What);
-        Assert.Contains("the reviewer edited the text", audit.Why, StringComparison.Ordinal);
+        Assert.Contains("the reviewer's edited text", audit.Why, StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(audit.PolicyVersion));
     }
 
