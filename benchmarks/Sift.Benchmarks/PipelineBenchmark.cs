@@ -103,7 +103,7 @@ internal static class PipelineBenchmark
         return ingest;
     }
 
-    private static async Task<(Guid Id, double Milliseconds)> PostAsync(HttpClient client, byte[] message)
+    internal static async Task<(Guid Id, double Milliseconds)> PostAsync(HttpClient client, byte[] message)
     {
         using var content = new ByteArrayContent(message);
         content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
@@ -133,14 +133,14 @@ internal static class PipelineBenchmark
         return ingest;
     }
 
-    private static List<MimeMessage> LoadSamples()
+    internal static List<MimeMessage> LoadSamples()
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "samples", "demo-mailbox");
         return [.. Directory.GetFiles(folder, "*.eml").Order(StringComparer.Ordinal).Select(f => MimeMessage.Load(f))];
     }
 
     /// <summary>The sample mailbox over and over, each copy with its own Message-ID and sender.</summary>
-    private static List<byte[]> Generate(List<MimeMessage> samples, string prefix, int count)
+    internal static List<byte[]> Generate(List<MimeMessage> samples, string prefix, int count)
     {
         var result = new List<byte[]>(count);
         for (var i = 0; i < count; i++)
@@ -159,10 +159,10 @@ internal static class PipelineBenchmark
         return result;
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-    private sealed class BenchHost(string dataDirectory, PipelineOptions options) : WebApplicationFactory<Program>
+    internal sealed class BenchHost(string dataDirectory, PipelineOptions options) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder) =>
             builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
@@ -173,17 +173,17 @@ internal static class PipelineBenchmark
                 ["Sift:Workflow:Concurrency"] = options.Concurrency.ToString(CultureInfo.InvariantCulture),
                 ["Sift:Workflow:PollInterval"] = "00:00:00.100",
                 ["Logging:LogLevel:Default"] = "Warning",
-                ["Sift:Policy:AutoRepliesPerSender"] = "1000",
             }));
     }
 
     /// <summary>Listens to Sift's own spans and commit counter.</summary>
-    private sealed class Probe : IDisposable
+    internal sealed class Probe : IDisposable
     {
         private readonly ActivityListener _activities;
         private readonly MeterListener _meters = new();
         private readonly ConcurrentDictionary<Guid, double> _episodeMs = new();
         private readonly ConcurrentDictionary<Guid, double> _transportMs = new();
+        private readonly ConcurrentDictionary<Guid, long> _sentAt = new();
         private readonly ConcurrentDictionary<Guid, byte> _settled = new();
         private readonly ConcurrentDictionary<string, ConcurrentBag<double>> _spans = new(StringComparer.Ordinal);
         private double _claimMs;
@@ -219,10 +219,14 @@ internal static class PipelineBenchmark
         /// <summary>Time the message's episodes spent in the mail transport (the dry-run outbox here; an external API in production).</summary>
         public double TransportMs(Guid id) => _transportMs.GetValueOrDefault(id);
 
+        /// <summary>When (a <see cref="Stopwatch"/> timestamp) the message's last transport call ended: the reply left Sift.</summary>
+        public long? SentAt(Guid id) => _sentAt.TryGetValue(id, out var at) ? at : null;
+
         public void Reset()
         {
             _episodeMs.Clear();
             _transportMs.Clear();
+            _sentAt.Clear();
             _spans.Clear();
             _settled.Clear();
             _claimMs = 0;
@@ -266,6 +270,11 @@ internal static class PipelineBenchmark
                     if (parent.GetTagItem(SiftTelemetry.MessageIdTag) is Guid owner)
                     {
                         _transportMs.AddOrUpdate(owner, activity.Duration.TotalMilliseconds, (_, sum) => sum + activity.Duration.TotalMilliseconds);
+                        if (activity.GetTagItem("sift.transport.call") is "send")
+                        {
+                            _sentAt[owner] = Stopwatch.GetTimestamp();
+                        }
+
                         break;
                     }
                 }

@@ -202,6 +202,7 @@ public sealed class TriageActivities(
     {
         using var activity = SiftTelemetry.Source.StartActivity(TransportSpan);
         activity?.SetTag("sift.transport", TransportName(reply));
+        activity?.SetTag("sift.transport.call", "find");
         return await transport.FindSentAsync(reply, cancellationToken);
     }
 
@@ -209,6 +210,7 @@ public sealed class TriageActivities(
     {
         using var activity = SiftTelemetry.Source.StartActivity(TransportSpan);
         activity?.SetTag("sift.transport", TransportName(reply));
+        activity?.SetTag("sift.transport.call", "send");
         return await transport.SendAsync(reply, cancellationToken);
     }
 
