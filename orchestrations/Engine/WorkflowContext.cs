@@ -54,6 +54,9 @@ public sealed class WorkflowContext
     /// <summary>The current time. Use it only inside a step, whose result is then recorded.</summary>
     public DateTimeOffset Now => _time.GetUtcNow();
 
+    /// <summary>Whether a step of this name is already in the history (a resumed instance passed it before).</summary>
+    public bool Completed(string name) => _history.Steps.ContainsKey(name);
+
     /// <summary>A local step: pure computation. Its result is recorded with the next checkpoint.</summary>
     public T Step<T>(string name, Func<T> run, Func<T, AuditNote> describe)
     {

@@ -24,6 +24,8 @@ namespace Sift.Engine;
 [JsonSerializable(typeof(EventResult<ReviewDecision>))]
 [JsonSerializable(typeof(LoopGuardResult))]
 [JsonSerializable(typeof(ReviewRequest))]
+[JsonSerializable(typeof(DraftPlan))]
+[JsonSerializable(typeof(SendGate))]
 [JsonSerializable(typeof(Escalation))]
 [JsonSerializable(typeof(TriageOutcome))]
 [JsonSerializable(typeof(List<RuleMatch>))]

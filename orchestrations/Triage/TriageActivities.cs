@@ -181,6 +181,30 @@ public sealed class TriageActivities(
     /// <summary>Whether the auto path asks the hosted model to paraphrase the template's text.</summary>
     public bool Paraphrases => writer.Paraphrases;
 
+    /// <summary>
+    /// Which hosted-model steps this reply takes. Under <c>pii: local-only</c> mail with personal data takes none: it
+    /// never leaves Sift, for drafting any more than for classifying.
+    /// </summary>
+    public DraftPlan PlanDraft(Classification.Classification classification)
+    {
+        if (policy.Current.Document.Pii == PiiHandling.LocalOnly && classification.HasFlag(PolicyFlags.Pii))
+        {
+            return new DraftPlan(false, false, "pii: local-only and the mail carries personal data: no hosted model writes or rewrites the reply");
+        }
+
+        return new DraftPlan(writer.WritesGroundedDrafts, writer.Paraphrases, writer.WritesGroundedDrafts || writer.Paraphrases
+            ? "the hosted model is configured for drafting"
+            : "template text only");
+    }
+
+    /// <summary>The kill switch and dry-run read again right before a reply leaves.</summary>
+    public SendGate CheckSendGate()
+    {
+        var (killSwitch, dryRun) = policy.Levers();
+        return new SendGate(killSwitch, dryRun, killSwitch && dryRun ? "kill switch and dry-run are on"
+            : killSwitch ? "the kill switch is on" : dryRun ? "dry-run is on" : "no lever is on");
+    }
+
     /// <summary>The review draft written by the hosted model from the template and the knowledge base; never throws for a provider failure.</summary>
     public async Task<ModelDraft> GroundedDraftAsync(Draft template, InboundMessage message, RouteDecision route, string intent, CancellationToken cancellationToken)
     {
@@ -285,9 +309,11 @@ public sealed class TriageActivities(
         {
             return await call(cancellationToken);
         }
-        catch (SlackApiException ex) when (!ex.IsTransient)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return SlackOutcome.Failed(ex.Message);
+            // Slack is a convenience, never a dependency: a post, reminder or card update Slack refuses, throttles or times
+            // out on is recorded as failed and the review goes on in the API and the console; nothing is dead-lettered for it.
+            return SlackOutcome.Failed(ex is SlackApiException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}");
         }
     }
 

@@ -17,7 +17,16 @@ public sealed record ReviewRequest(string Channel, string Owner, DateTimeOffset 
 {
     /// <summary>The Slack channel the card goes to, when <see cref="Channel"/> is <c>slack</c>.</summary>
     public string? SlackChannel { get; init; }
+
+    /// <summary>The SHA-256 of the draft the reviewer is shown: an approval sends that text and no other.</summary>
+    public string? DraftSha256 { get; init; }
 }
+
+/// <summary>Which hosted-model steps a reply takes (a grounded review draft, a paraphrase), decided once and recorded.</summary>
+public sealed record DraftPlan(bool Grounded, bool Paraphrase, string Reason);
+
+/// <summary>The kill switch and dry-run as they stand right before a reply leaves (a policy may have changed since routing).</summary>
+public sealed record SendGate(bool KillSwitch, bool DryRun, string Reason);
 
 /// <summary>An SLA escalation: the review passed its deadline and moved to the fallback owner.</summary>
 public sealed record Escalation(string FromOwner, string ToOwner, DateTimeOffset DeadlineMissed);

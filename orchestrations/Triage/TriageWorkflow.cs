@@ -100,7 +100,9 @@ public sealed class TriageWorkflow(TriageActivities activities)
             return await ReviewAsync(ctx, Downgrade(route, RouteAction.Review, "lint", reason), classification, cancellationToken, draft);
         }
 
-        if (activities.Paraphrases)
+        var plan = ctx.Step("draft-plan", () => activities.PlanDraft(classification),
+            p => new AuditNote(p.Paraphrase ? "the reply will be paraphrased for tone" : "the template's text is sent as it is", p.Reason));
+        if (plan.Paraphrase)
         {
             var paraphrase = await ctx.ActivityAsync("paraphrase", ct => activities.ParaphraseAsync(draft, ctx.Message, route, classification.Intent, ct),
                 p => new AuditNote(
@@ -124,7 +126,14 @@ public sealed class TriageWorkflow(TriageActivities activities)
             }
         }
 
-        if (route.DryRun)
+        // The levers are read again here: a policy reloaded or an operator's switch thrown since routing still holds this reply.
+        var gate = ctx.Step("send-gate", activities.CheckSendGate, g => new AuditNote($"before the automatic send: {g.Reason}", null));
+        if (gate.KillSwitch)
+        {
+            return await ReviewAsync(ctx, Downgrade(route, RouteAction.Review, "kill-switch", "the kill switch was turned on after routing: the reply waits for review"), classification, cancellationToken, draft);
+        }
+
+        if (route.DryRun || gate.DryRun)
         {
             return DryRun(ctx, RouteAction.Auto);
         }
@@ -137,7 +146,14 @@ public sealed class TriageWorkflow(TriageActivities activities)
     private async Task<TriageOutcome> ReviewAsync(WorkflowContext ctx, RouteDecision route, Classification.Classification classification, CancellationToken cancellationToken, Draft? existing = null)
     {
         var draft = existing ?? MakeDraft(ctx, route, classification);
-        if (existing is null && activities.WritesGroundedDrafts)
+
+        // Decided once and recorded: a resumed instance replays the grounded draft it made, and never makes one after the
+        // review was requested, so no text the reviewer did not see can reach the send (the draft's hash is checked too).
+        if (existing is null
+            && (ctx.Completed("draft-grounded")
+                || (!ctx.Completed("request-review")
+                    && ctx.Step("draft-plan", () => activities.PlanDraft(classification),
+                        p => new AuditNote(p.Grounded ? "the hosted model writes the review draft" : "the review draft is the template's", p.Reason)).Grounded)))
         {
             var written = await ctx.ActivityAsync("draft-grounded", ct => activities.GroundedDraftAsync(draft, ctx.Message, route, classification.Intent, ct),
                 w => new AuditNote(
@@ -158,7 +174,8 @@ public sealed class TriageWorkflow(TriageActivities activities)
         }
 
         ctx.Update(new MessagePatch { Status = MessageStatus.AwaitingReview, Route = RouteAction.Review, Explanation = TriageActivities.Explain(route) });
-        var request = ctx.Step("request-review", () => activities.RequestReview(route, ctx.Now),
+        var reviewed = Sha256(draft.Text);
+        var request = ctx.Step("request-review", () => activities.RequestReview(route, ctx.Now) with { DraftSha256 = reviewed },
             r => new AuditNote($"draft put up for review in the {r.Channel}", $"owner {r.Owner}, decide by {r.Deadline:O}"));
         var card = TriageActivities.ReviewCard(ctx.MessageId, ctx.Message, classification, route, draft, request.Deadline);
         var post = request.SlackChannel is { } channel ? await PostForReviewAsync(ctx, channel, card, request, cancellationToken) : null;
@@ -210,7 +227,18 @@ public sealed class TriageWorkflow(TriageActivities activities)
             return new TriageOutcome(MessageStatus.Rejected, RouteAction.Review, Sent: false);
         }
 
-        if (route.DryRun)
+        if (review.Action == ReviewDecision.Approve && request.DraftSha256 is { } shown && shown != reviewed)
+        {
+            // Never expected; guards against any change of the draft between the review request and the approval.
+            var held = ctx.Step("review-mismatch", () => new TriageOutcome(MessageStatus.Assigned, RouteAction.Human, Sent: false),
+                _ => new AuditNote("approval not sent: the draft differs from the one the reviewer saw", "a person answers this message"));
+            ctx.Update(new MessagePatch { Status = MessageStatus.Assigned, Route = RouteAction.Human });
+            await ShowDecisionAsync(ctx, post, card, review, sent: false, cancellationToken);
+            return held;
+        }
+
+        var gate = ctx.Step("send-gate-review", activities.CheckSendGate, g => new AuditNote($"before the approved send: {g.Reason}", null));
+        if (route.DryRun || gate.DryRun)
         {
             await ShowDecisionAsync(ctx, post, card, review, sent: false, cancellationToken);
             return DryRun(ctx, RouteAction.Review);
@@ -301,6 +329,8 @@ public sealed class TriageWorkflow(TriageActivities activities)
             r => new AuditNote(automatic ? "reply sent automatically" : "approved reply sent", $"via {r.Transport} as {r.ExternalId}; {lint}", PolicyVersion: route.PolicyVersion),
             cancellationToken);
     }
+
+    private static string Sha256(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 
     private static TriageOutcome DryRun(WorkflowContext ctx, string route)
     {

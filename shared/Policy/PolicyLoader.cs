@@ -73,7 +73,17 @@ public static class PolicyLoader
                 return new PolicyLoadResult(null, schemaErrors, []);
             }
 
-            var document = json.RootElement.Deserialize(PolicyJsonContext.Default.PolicyDocument)!;
+            PolicyDocument document;
+            try
+            {
+                document = json.RootElement.Deserialize(PolicyJsonContext.Default.PolicyDocument)!;
+            }
+            catch (JsonException ex)
+            {
+                // The schema's "integer" accepts 60.0 and 6e1; the document's int does not.
+                return Refused(new PolicyProblem(ex.Path is { Length: > 0 } p ? p : "$", $"the value does not fit its type: {ex.Message.Split(" Path:")[0]} Write whole numbers without a decimal point."));
+            }
+
             var errors = new List<PolicyProblem>();
             var warnings = new List<PolicyProblem>();
             var compiled = Check(document, vocabulary, errors, warnings);

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Sift.Policy;
 
 /// <summary>
@@ -18,6 +20,7 @@ public sealed class PolicyOptions
     public bool DryRun { get; set; }
 
     /// <summary>How often the file is checked for a new version (a file watcher does not see every mounted volume change).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     public string ResolvedFile => Path.IsPathRooted(File) ? File : Path.Combine(AppContext.BaseDirectory, File);

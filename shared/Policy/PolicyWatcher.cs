@@ -25,7 +25,19 @@ public sealed partial class PolicyWatcher(
         string? lastRefused = null;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (store.ReloadIfChanged() is { } change)
+            PolicyChange? change;
+            try
+            {
+                change = store.ReloadIfChanged();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Whatever went wrong reading the new file, the running policy stays and the watcher keeps watching.
+                LogReloadFailed(logger, store.File, ex);
+                change = null;
+            }
+
+            if (change is not null)
             {
                 if (change.Loaded is { } loaded)
                 {
@@ -91,6 +103,9 @@ public sealed partial class PolicyWatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Policy {Version} in {File} was refused; {Running} keeps running. Problems: {Problems}")]
     private static partial void LogRefused(ILogger logger, string version, string file, string running, string problems);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the policy {File} again failed; the running policy stays")]
+    private static partial void LogReloadFailed(ILogger logger, string file, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The policy audit entry waits for the database: {Reason}")]
     private static partial void LogAuditDeferred(ILogger logger, string reason);

@@ -17,13 +17,21 @@ public sealed class RoutingPolicy(PolicyStore store, IOptionsMonitor<PolicyOptio
     /// <summary>Names of the rules Sift always applies; a policy's own rules cannot reuse them.</summary>
     public static readonly FrozenSet<string> BuiltInRules = FrozenSet.ToFrozenSet(
     [
-        "intent-autonomy", "classifier-failed", "prompt-injection", "blocklist", "pii", "vip", "allowlist", "business-hours",
+        "intent-autonomy", "classifier-failed", "prompt-injection", "legal", "complaint", "blocklist", "pii", "vip", "allowlist", "business-hours",
         "min-confidence", "kill-switch", "dry-run", "loop-guard", "lint",
     ], StringComparer.Ordinal);
 
     public LoadedPolicy Current => store.Current;
 
     public string Version => store.Current.Version;
+
+    /// <summary>The kill switch and dry-run as they stand now: the policy's or the operator's.</summary>
+    public (bool KillSwitch, bool DryRun) Levers()
+    {
+        var document = store.Current.Document;
+        var levers = options.CurrentValue;
+        return (document.KillSwitch || levers.KillSwitch, document.DryRun || levers.DryRun);
+    }
 
     public RouteDecision Decide(InboundMessage message, string mailbox, Classification.Classification classification, DateTimeOffset now) =>
         Decide(store.Current, options.CurrentValue, message, mailbox, classification, now);
@@ -34,6 +42,11 @@ public sealed class RoutingPolicy(PolicyStore store, IOptionsMonitor<PolicyOptio
     {
         var document = policy.Document;
         var sender = message.From.Address;
+
+        // The reply goes to Reply-To when there is one: the lists see both addresses.
+        string[] senders = message.ReplyTo is { } replyTo && !string.Equals(replyTo.Address, sender, StringComparison.OrdinalIgnoreCase)
+            ? [sender, replyTo.Address]
+            : [sender];
         var rules = ImmutableArray.CreateBuilder<RuleMatch>();
         var intent = document.Intents.GetValueOrDefault(classification.Intent);
         var action = intent?.Mode ?? RouteAction.Human;
@@ -65,9 +78,20 @@ public sealed class RoutingPolicy(PolicyStore store, IOptionsMonitor<PolicyOptio
             Cap(RouteAction.Human, "prompt-injection", "the message seems to instruct the assistant; a human reads it");
         }
 
-        if (SenderPattern.FirstMatch(document.Senders.Block, sender) is { } blocked)
+        // Built in, like the guards above: no policy can let a machine answer a legal threat or a complaint.
+        if (classification.HasFlag(PolicyFlags.Legal))
         {
-            Cap(RouteAction.Human, "blocklist", $"{sender} matches '{blocked}' on the blocklist: Sift never answers it");
+            Cap(RouteAction.Human, "legal", "legal language found; a person answers");
+        }
+
+        if (classification.HasFlag(PolicyFlags.Complaint))
+        {
+            Cap(RouteAction.Human, "complaint", "a complaint is answered by a person");
+        }
+
+        if (FirstMatch(document.Senders.Block, senders) is { } blocked)
+        {
+            Cap(RouteAction.Human, "blocklist", $"{blocked.Address} matches '{blocked.Pattern}' on the blocklist: Sift never answers it");
         }
 
         if (document.Pii == PiiHandling.HumanOnly && classification.HasFlag(PolicyFlags.Pii))
@@ -75,17 +99,22 @@ public sealed class RoutingPolicy(PolicyStore store, IOptionsMonitor<PolicyOptio
             Cap(RouteAction.Human, "pii", "the mail carries personal data and the policy gives such mail to a person (pii: human-only)");
         }
 
-        var context = new RuleContext(policy, message, mailbox, classification, now);
+        var context = new RuleContext(policy, senders, message, mailbox, classification, now);
         for (var i = 0; i < document.Rules.Count; i++)
         {
             var rule = document.Rules[i];
-            if (context.Matches(i, rule.When) is not { } why)
+            if (context.Matches(i, rule.When) is not { } match)
             {
                 continue;
             }
 
+            var (why, timedOut) = match;
             var effects = new List<string>();
-            if (rule.Then.Owner is { } ruleOwner)
+            if (timedOut && (rule.Then.Owner ?? rule.Then.Template) is not null)
+            {
+                effects.Add("its owner and template not applied: a pattern timed out, so only its action counts");
+            }
+            else if (rule.Then.Owner is { } ruleOwner)
             {
                 if (owner is null)
                 {
@@ -99,7 +128,7 @@ public sealed class RoutingPolicy(PolicyStore store, IOptionsMonitor<PolicyOptio
                 }
             }
 
-            if (rule.Then.Template is { } ruleTemplate)
+            if (!timedOut && rule.Then.Template is { } ruleTemplate)
             {
                 if (templateRule is null)
                 {
@@ -129,14 +158,19 @@ public sealed class RoutingPolicy(PolicyStore store, IOptionsMonitor<PolicyOptio
             }
         }
 
-        if (classification.HasFlag(PolicyFlags.Vip) || SenderPattern.FirstMatch(document.Vips, sender) is not null)
+        if (FirstMatch(document.Vips, senders) is { } vip)
+        {
+            Cap(RouteAction.Review, "vip", $"{vip.Address} is a VIP: never auto-sent");
+        }
+        else if (classification.HasFlag(PolicyFlags.Vip))
         {
             Cap(RouteAction.Review, "vip", $"{sender} is a VIP: never auto-sent");
         }
 
-        if (action == RouteAction.Auto && document.Senders.Allow.Count > 0 && SenderPattern.FirstMatch(document.Senders.Allow, sender) is null)
+        if (action == RouteAction.Auto && document.Senders.Allow.Count > 0
+            && senders.FirstOrDefault(a => SenderPattern.FirstMatch(document.Senders.Allow, a) is null) is { } stranger)
         {
-            Cap(RouteAction.Review, "allowlist", $"{sender} is not on the allowlist, and only allowlisted senders get automatic replies");
+            Cap(RouteAction.Review, "allowlist", $"{stranger} is not on the allowlist, and only allowlisted senders get automatic replies");
         }
 
         if (action == RouteAction.Auto && policy.Clock is { } clock && document.BusinessHours!.OutsideHours is { } outside && !clock.IsOpen(now))
@@ -180,32 +214,48 @@ public sealed class RoutingPolicy(PolicyStore store, IOptionsMonitor<PolicyOptio
 
     public const int DefaultSlaMinutes = 240;
 
-    /// <summary>Evaluates one rule's conditions; the answer says why it matched.</summary>
-    private sealed record RuleContext(LoadedPolicy Policy, InboundMessage Message, string Mailbox, Classification.Classification Classification, DateTimeOffset Now)
+    private static (string Address, string Pattern)? FirstMatch(IEnumerable<string> patterns, string[] addresses)
     {
-        public string? Matches(int index, RuleConditions when)
+        foreach (var address in addresses)
         {
-            var why = new List<string>();
-            var sender = Message.From.Address;
-            if (when.Senders is { } senders)
+            if (SenderPattern.FirstMatch(patterns, address) is { } pattern)
             {
-                if (SenderPattern.FirstMatch(senders, sender) is not { } pattern)
+                return (address, pattern);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Evaluates one rule's conditions; the answer says why it matched.</summary>
+    private sealed record RuleContext(
+        LoadedPolicy Policy, string[] Senders, InboundMessage Message, string Mailbox, Classification.Classification Classification, DateTimeOffset Now)
+    {
+        private bool timedOut;
+
+        /// <summary>Why the rule matched, and whether a pattern timed out (then only its action may apply); null when it does not match.</summary>
+        public (string Why, bool TimedOut)? Matches(int index, RuleConditions when)
+        {
+            timedOut = false;
+            var why = new List<string>();
+            if (when.Senders is { } patterns)
+            {
+                if (FirstMatch(patterns, Senders) is not { } hit)
                 {
                     return null;
                 }
 
-                why.Add($"sender {sender} matches '{pattern}'");
+                why.Add($"sender {hit.Address} matches '{hit.Pattern}'");
             }
 
             if (when.SenderDomain is { } kinds)
             {
-                var kind = Policy.DomainKindOf(sender);
-                if (!kinds.Contains(kind, StringComparer.Ordinal))
+                if (Senders.Select(a => (Address: a, Kind: Policy.DomainKindOf(a))).FirstOrDefault(k => kinds.Contains(k.Kind, StringComparer.Ordinal)) is not { Address: not null } domain)
                 {
                     return null;
                 }
 
-                why.Add($"the sender's domain is {kind}");
+                why.Add(domain.Address == Senders[0] ? $"the sender's domain is {domain.Kind}" : $"the Reply-To domain is {domain.Kind}");
             }
 
             if (!In(when.Mailboxes, Mailbox, "mailbox", why, StringComparer.OrdinalIgnoreCase)
@@ -252,7 +302,7 @@ public sealed class RoutingPolicy(PolicyStore store, IOptionsMonitor<PolicyOptio
                 why.Add(outside ? "outside business hours" : "within business hours");
             }
 
-            return string.Join(", ", why);
+            return (string.Join(", ", why), timedOut);
         }
 
         private static bool In(IReadOnlyList<string>? values, string actual, string what, List<string> why, StringComparer comparer)
@@ -287,8 +337,9 @@ public sealed class RoutingPolicy(PolicyStore store, IOptionsMonitor<PolicyOptio
             }
             catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
             {
-                // A rule can only make a decision safer, so a pattern too slow to answer counts as a match.
-                why.Add($"the {field} pattern /{regex}/ timed out on this mail, so the rule applies to be safe");
+                // An action can only make a decision safer, so a pattern too slow to answer counts as a match for it.
+                why.Add($"the {field} pattern /{regex}/ timed out on this mail, so the rule's action applies to be safe");
+                timedOut = true;
                 return true;
             }
 

@@ -1,3 +1,4 @@
+using Polly;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,9 @@ public static class SlackExtensions
             {
                 // A post must not be repeated blindly (it is a side effect, found again by its metadata), and a 429's Retry-After
                 // can be longer than an interaction may wait: statuses go back to the workflow's backoff; only a lost connection retries here.
-                resilience.Retry.ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is HttpRequestException);
+                // A connection that failed after the request was written may have posted, so only reads and updates retry here.
+                resilience.Retry.ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is HttpRequestException && args.Context.GetRequestMessage()?.RequestUri?.AbsolutePath.EndsWith("/chat.postMessage", StringComparison.Ordinal) != true);
                 // views.open must happen within Slack's 3 s: a slow attempt is given up rather than kept past the trigger's life.
                 resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(5);
             });

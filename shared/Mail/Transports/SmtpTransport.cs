@@ -2,6 +2,7 @@ using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Net.Smtp;
 using MailKit.Search;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Sift.Mail.Transports;
@@ -14,7 +15,7 @@ namespace Sift.Mail.Transports;
 /// <c>X-Sift-Idempotency-Key</c> header. The window left: a crash after the server's 250 and before the copy is
 /// stored sends the reply again (with the same Message-ID) when the workflow resumes.
 /// </summary>
-internal sealed class SmtpTransport(IOptions<SendingOptions> options, TimeProvider time) : IMailTransport
+internal sealed partial class SmtpTransport(IOptions<SendingOptions> options, TimeProvider time, ILogger<SmtpTransport> logger) : IMailTransport
 {
     public const string TransportName = "smtp";
 
@@ -53,14 +54,30 @@ internal sealed class SmtpTransport(IOptions<SendingOptions> options, TimeProvid
 
             // The envelope sender is the receiving mailbox, like the From header: bounces come back to it.
             await smtp.SendAsync(message, message.From.Mailboxes.First(), message.To.Mailboxes, cancellationToken);
-            await smtp.DisconnectAsync(quit: true, cancellationToken);
+            try
+            {
+                await smtp.DisconnectAsync(quit: true, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is IOException or ProtocolException or SmtpCommandException)
+            {
+                // The server accepted the reply: a failed QUIT must not make the workflow send it again.
+            }
         }
 
-        // No cancellation from here on: the reply left, and the copy is what keeps it from leaving twice.
-        using var imap = await ConnectImapAsync(CancellationToken.None);
-        var folder = await imap.GetFolderAsync(Smtp.SentFolder, CancellationToken.None);
-        await folder.AppendAsync(new AppendRequest(message, MessageFlags.Seen) { InternalDate = now }, CancellationToken.None);
-        await imap.DisconnectAsync(quit: true, CancellationToken.None);
+        // Nothing may throw from here on: the reply left, and an exception would have the workflow send it again. The Sent
+        // copy is what finds the reply after a crash; when it cannot be stored, the side effect's own record still holds.
+        try
+        {
+            using var imap = await ConnectImapAsync(CancellationToken.None);
+            var folder = await imap.GetFolderAsync(Smtp.SentFolder, CancellationToken.None);
+            await folder.AppendAsync(new AppendRequest(message, MessageFlags.Seen) { InternalDate = now }, CancellationToken.None);
+            await imap.DisconnectAsync(quit: true, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSentCopyFailed(logger, Smtp.SentFolder, ex);
+        }
+
         return new SendReceipt(Name, message.MessageId ?? reply.IdempotencyKey, now);
     }
 
@@ -79,4 +96,7 @@ internal sealed class SmtpTransport(IOptions<SendingOptions> options, TimeProvid
             throw;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A reply left through SMTP but its copy could not be stored in {Folder}: a crash before the workflow records the send would send it again")]
+    private static partial void LogSentCopyFailed(ILogger logger, string folder, Exception exception);
 }

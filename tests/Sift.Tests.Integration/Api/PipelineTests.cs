@@ -105,7 +105,7 @@ public sealed class PipelineTests
         Assert.Equal(host.Services.GetRequiredService<LocalClassifier>().Version, classify.ModelVersion);
         Assert.StartsWith("local-", classify.ModelVersion, StringComparison.Ordinal);
         Assert.Equal(
-            ["ingest", "prefilter", "classify-local", "route", "loop-guard", "draft", "send", "log"],
+            ["ingest", "prefilter", "classify-local", "route", "loop-guard", "draft", "draft-plan", "send-gate", "send", "log"],
             detail.Audit.Select(a => a.Step).ToArray());
         Assert.Equal("completed", detail.Workflow.State);
     }

@@ -112,6 +112,39 @@ public sealed class PolicyTests : IDisposable
     }
 
     [Fact]
+    public async Task Dry_run_turned_on_while_a_draft_waits_for_review_holds_the_approved_reply()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        var settings = PolicyFile(Shipped);
+        await using var host = new SiftTestHost(database, settings);
+        var id = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+        await host.RunWorkflowsAsync();
+        Assert.Equal(MessageStatus.AwaitingReview, (await host.GetAsync(id)).Status);
+        var running = await WaitForPolicyAsync(host, v => v.History.Count > 0);
+
+        await File.WriteAllTextAsync(settings["Sift:Policy:File"]!, Edit(p => p["dryRun"] = true), Ct);
+        await WaitForPolicyAsync(host, v => v.Version != running.Version);
+        using (await host.DecideAsync(id, "approve")) { }
+        await host.RunWorkflowsAsync();
+
+        var detail = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.DryRun, detail.Status);
+        Assert.Equal("before the approved send: dry-run is on", detail.Audit.Single(a => a.Step == "send-gate-review").What);
+        Assert.False(Directory.Exists(database.OutboxFolder) && Directory.GetFiles(database.OutboxFolder).Length > 0);
+    }
+
+    [Fact]
+    public async Task A_host_with_retired_policy_settings_does_not_start_and_names_them()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["Sift:Policy:Intents:pricing:Mode"] = "review" });
+
+        var error = Assert.ThrowsAny<Exception>(() => host.CreateClient());
+
+        Assert.Contains("Sift:Policy:Intents is no longer read", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_host_with_an_invalid_policy_does_not_start_and_names_the_file_and_the_problem()
     {
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);

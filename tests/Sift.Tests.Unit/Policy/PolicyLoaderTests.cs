@@ -48,6 +48,15 @@ public sealed class PolicyLoaderTests
     }
 
     [Fact]
+    public void A_whole_number_written_with_a_decimal_point_is_refused_with_its_path_instead_of_crashing()
+    {
+        // The schema's "integer" accepts 60.0; the document's int does not.
+        var error = Assert.Single(Errors(TestPolicy.Base.Replace("\"high\": 60", "\"high\": 60.0", StringComparison.Ordinal)));
+
+        Assert.StartsWith("$.sla.high: the value does not fit its type", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_misspelt_property_is_named()
     {
         var error = Assert.Single(Errors(p => p["killswitch"] = true));
@@ -144,8 +153,8 @@ public sealed class PolicyLoaderTests
     [Fact]
     public void Rule_names_are_unique_and_not_those_of_built_in_rules()
     {
-        var errors = Errors(p => p["rules"]!.AsArray().Add(JsonNode.Parse("""{ "name": "legal", "when": { "intents": ["sales"] }, "then": { "owner": "x" } }""")));
-        Assert.Contains(errors, e => e.StartsWith("$.rules[2].name: rule name 'legal' is already used by $.rules[0]", StringComparison.Ordinal));
+        var errors = Errors(p => p["rules"]!.AsArray().Add(JsonNode.Parse("""{ "name": "legal-hold", "when": { "intents": ["sales"] }, "then": { "owner": "x" } }""")));
+        Assert.Contains(errors, e => e.StartsWith("$.rules[2].name: rule name 'legal-hold' is already used by $.rules[0]", StringComparison.Ordinal));
 
         var builtIn = Errors(p => p["rules"]!.AsArray().Add(JsonNode.Parse("""{ "name": "vip", "when": { "intents": ["sales"] }, "then": { "owner": "x" } }""")));
         Assert.Contains(builtIn, e => e.StartsWith("$.rules[2].name: 'vip' is the name of a built-in rule", StringComparison.Ordinal));
@@ -158,7 +167,7 @@ public sealed class PolicyLoaderTests
             """{ "name": "legal-sales", "when": { "flags": ["legal"], "intents": ["sales"] }, "then": { "action": "human" } }"""))));
 
         Assert.Equal(
-            "$.rules[2]: overlapping rules: rule 'legal-sales' can never change a decision: rule 'legal' ($.rules[0]) comes first and matches every mail this rule matches, and already sets its action",
+            "$.rules[2]: overlapping rules: rule 'legal-sales' can never change a decision: rule 'legal-hold' ($.rules[0]) comes first and matches every mail this rule matches, and already sets its action",
             error);
     }
 

@@ -156,6 +156,58 @@ public sealed class RoutingPolicyTests
         Assert.Equal(RouteAction.Auto, decision.Action);
     }
 
+    private static RouteDecision DecideWithReplyTo(LoadedPolicy policy, string from, string replyTo, string intent = "scheduling") =>
+        RoutingPolicy.Decide(
+            policy,
+            new PolicyOptions(),
+            TestMail.Message(from: from) with { ReplyTo = new Sift.Mail.EmailAddress(replyTo) },
+            TestMail.Mailbox,
+            new Classification.Classification(intent, "normal", [], 0.9, "test", "test"),
+            TestMail.Now);
+
+    [Fact]
+    public void A_blocked_reply_to_address_is_caught_even_when_the_sender_is_not_blocked()
+    {
+        var policy = TestPolicy.Load(p => p["senders"] = JsonNode.Parse("""{ "block": ["@rival.example"] }"""));
+
+        var decision = DecideWithReplyTo(policy, "ana.lopez@customer.example", "spy@rival.example");
+
+        Assert.Equal(RouteAction.Human, decision.Action);
+        Assert.StartsWith("spy@rival.example matches '@rival.example'", decision.Explanation.Single(r => r.Rule == "blocklist").Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_allowlisted_sender_with_a_reply_to_elsewhere_gets_a_review()
+    {
+        var policy = TestPolicy.Load(p => p["senders"] = JsonNode.Parse("""{ "allow": ["@customer.example"] }"""));
+
+        Assert.Equal(RouteAction.Auto, DecideWithReplyTo(policy, "ana.lopez@customer.example", "billing@customer.example").Action);
+        var elsewhere = DecideWithReplyTo(policy, "ana.lopez@customer.example", "someone@gmail.example");
+        Assert.Equal(RouteAction.Review, elsewhere.Action);
+        Assert.StartsWith("someone@gmail.example is not on the allowlist", elsewhere.Explanation.Single(r => r.Rule == "allowlist").Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_vip_reply_to_address_counts_as_a_vip()
+    {
+        Assert.Equal(RouteAction.Review, DecideWithReplyTo(TestPolicy.Load(), "assistant@customer.example", "grace@bigclient.example").Action);
+    }
+
+    [Fact]
+    public void A_sender_domain_rule_matches_the_reply_to_domain_too()
+    {
+        var policy = TestPolicy.Load(p =>
+        {
+            p["domains"] = JsonNode.Parse("""{ "competitor": ["rival.example"] }""");
+            AddRules(p, Rule("competitors", """{ "senderDomain": ["competitor"] }""", """{ "action": "human" }"""));
+        });
+
+        var decision = DecideWithReplyTo(policy, "ana.lopez@customer.example", "spy@rival.example");
+
+        Assert.Equal(RouteAction.Human, decision.Action);
+        Assert.StartsWith("the Reply-To domain is competitor", decision.Explanation.Single(r => r.Rule == "competitors").Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void With_an_allowlist_only_listed_senders_get_automatic_replies()
     {
@@ -180,14 +232,22 @@ public sealed class RoutingPolicyTests
     }
 
     [Theory]
-    [InlineData(PolicyFlags.Legal)]
-    [InlineData(PolicyFlags.Complaint)]
-    public void A_rule_on_a_risk_flag_sends_even_an_auto_intent_to_a_human_and_says_why(string flag)
+    [InlineData(PolicyFlags.Legal, "legal")]
+    [InlineData(PolicyFlags.Complaint, "complaint")]
+    public void A_risk_flag_sends_even_an_auto_intent_to_a_human_whatever_the_policy_rules(string flag, string rule)
     {
-        var decision = Decide(TestPolicy.Load(), "scheduling", flags: flag);
+        var decision = Decide(TestPolicy.Load(p => p["rules"] = new JsonArray()), "scheduling", flags: flag);
 
         Assert.Equal(RouteAction.Human, decision.Action);
-        Assert.Equal($"flagged {flag}", decision.Explanation.Single(r => r.Rule == flag).Reason);
+        Assert.Equal(["intent-autonomy", rule], Rules(decision));
+    }
+
+    [Fact]
+    public void A_rule_on_a_flag_says_which_flag_matched()
+    {
+        var decision = Decide(TestPolicy.Load(), "scheduling", flags: PolicyFlags.Legal);
+
+        Assert.Equal("flagged legal", decision.Explanation.Single(r => r.Rule == "legal-hold").Reason);
     }
 
     [Theory]
@@ -366,7 +426,7 @@ public sealed class RoutingPolicyTests
             from: "grace.kim@bigclient.example",
             flags: [PolicyFlags.Complaint, PolicyFlags.Legal, PolicyFlags.PromptInjectionSuspected]);
 
-        Assert.Equal(["intent-autonomy", "prompt-injection", "legal", "complaint", "vip"], Rules(decision));
+        Assert.Equal(["intent-autonomy", "prompt-injection", "legal", "complaint", "legal-hold", "complaint-hold", "vip"], Rules(decision));
         Assert.All(decision.Explanation, r => Assert.False(string.IsNullOrWhiteSpace(r.Reason), r.Rule));
     }
 

@@ -23,8 +23,8 @@ internal static class TestPolicy
             "complaint": { "mode": "human", "owner": "account-managers" }
           },
           "rules": [
-            { "name": "legal", "when": { "flags": ["legal"] }, "then": { "action": "human" } },
-            { "name": "complaint", "when": { "flags": ["complaint"] }, "then": { "action": "human" } }
+            { "name": "legal-hold", "when": { "flags": ["legal"] }, "then": { "action": "human" } },
+            { "name": "complaint-hold", "when": { "flags": ["complaint"] }, "then": { "action": "human" } }
           ],
           "slots": { "calendar_link": "https://cal.contoso.example/sales" }
         }

@@ -256,27 +256,26 @@ public sealed class SlackApprovalTests
     }
 
     [Fact]
-    public async Task A_slack_rate_limit_is_named_and_retried_with_the_workflows_backoff_without_posting_twice()
+    public async Task A_slack_rate_limit_is_named_and_the_review_goes_on_in_the_console_without_dead_lettering()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
         await using var slack = await FakeSlack.StartAsync();
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
-        await using var host = new SiftTestHost(database, slack.Settings(), s => s.AddSingleton<TimeProvider>(time));
+        await using var host = new SiftTestHost(database, slack.Settings());
 
         slack.Script("chat.postMessage", 429, """{"ok":false,"error":"ratelimited"}""", retryAfter: "3");
         var limited = await host.IngestAsync(TestMail.Sample("01-support.eml"));
         await host.RunWorkflowsAsync();
-        var retrying = await host.GetAsync(limited);
-        Assert.Equal("queued", retrying.Workflow.State);
-        Assert.Contains("rate limited", retrying.Workflow.LastError, StringComparison.Ordinal);
-        Assert.Contains("retry after 3 s", retrying.Workflow.LastError, StringComparison.Ordinal);
 
-        time.Advance(TimeSpan.FromMinutes(1));
+        // Slack is a convenience, never a dependency: the draft waits in the console, the audit says why.
+        var waiting = await host.GetAsync(limited);
+        Assert.Equal(("waiting", MessageStatus.AwaitingReview), (waiting.Workflow.State, waiting.Status));
+        Assert.Contains(waiting.Audit, a => a.Step == "slack-post" && a.What.Contains("not posted", StringComparison.Ordinal) && a.Why!.Contains("rate limited", StringComparison.Ordinal));
+        Assert.Single(slack.CallsOf("chat.postMessage"));
+
+        using (await host.DecideAsync(limited, "approve")) { }
         await host.RunWorkflowsAsync();
-        Assert.Equal("waiting", (await host.GetAsync(limited)).Workflow.State);
-        Assert.Equal(2, slack.CallsOf("chat.postMessage").Count);
-        Assert.Single(slack.CallsOf("conversations.history")); // the retry looked first: the 429 had posted nothing
-
+        Assert.Equal(MessageStatus.Sent, (await host.GetAsync(limited)).Status);
+        Assert.Empty(slack.CallsOf("chat.update"));
     }
 
     [Fact]
