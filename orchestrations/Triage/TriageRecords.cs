@@ -17,6 +17,9 @@ public sealed record ReviewRequest(string Channel, string Owner, DateTimeOffset 
 {
     /// <summary>The Slack channel the card goes to, when <see cref="Channel"/> is <c>slack</c>.</summary>
     public string? SlackChannel { get; init; }
+
+    /// <summary>Whether the card also goes to the owner's Teams webhook (the URL itself, a secret, is not kept in the history).</summary>
+    public bool Teams { get; init; }
 }
 
 /// <summary>An SLA escalation: the review passed its deadline and moved to the fallback owner.</summary>
