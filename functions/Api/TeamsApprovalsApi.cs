@@ -145,10 +145,16 @@ internal static class TeamsApprovalsApi
                 $"<p>It was used by {Encode(row.UsedBy ?? "someone")} at {Encode(When(usedAt))}. Each link acts once.</p>");
         }
 
-        var item = await links.FindItemAsync(link.MessageId, cancellationToken);
+        var item = await links.FindItemAsync(link.MessageId, ReviewDecision.EventName, cancellationToken);
         if (item is null)
         {
             return Refuse(StatusCodes.Status404NotFound, "Unknown message", "<p>The message this link is for no longer exists.</p>");
+        }
+
+        if (item.Decisions > 0)
+        {
+            return Refuse(StatusCodes.Status409Conflict, "Already decided",
+                $"<p>A review decision was already recorded for “{Encode(item.Subject)}” (through another link, Slack or the API). Nothing was changed.</p>");
         }
 
         if (item.Status != MessageStatus.AwaitingReview)

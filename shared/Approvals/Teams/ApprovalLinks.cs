@@ -8,8 +8,11 @@ namespace Sift.Approvals.Teams;
 /// <summary>A link's row: whether (and by whom) it was used.</summary>
 public sealed record ApprovalLinkRow(Guid MessageId, string Action, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt, string? UsedBy);
 
-/// <summary>What the confirmation page shows of the message under review.</summary>
-public sealed record ApprovalItem(string Status, string Sender, string Subject, string? Owner, string? Draft);
+/// <summary>
+/// What the confirmation page shows of the message under review, and whether a decision was already recorded (the
+/// status changes only once the workflow has acted on it, which can be a moment later).
+/// </summary>
+public sealed record ApprovalItem(string Status, string Sender, string Subject, string? Owner, string? Draft, long Decisions);
 
 /// <summary>The approval links' single-use table and the reads the approval pages make.</summary>
 public sealed class ApprovalLinks(SiftDatabase database, IOptionsMonitor<TeamsOptions> options, TimeProvider time)
@@ -50,12 +53,17 @@ public sealed class ApprovalLinks(SiftDatabase database, IOptionsMonitor<TeamsOp
             new { nonce }, cancellationToken: cancellationToken));
     }
 
-    public async Task<ApprovalItem?> FindItemAsync(Guid messageId, CancellationToken cancellationToken)
+    /// <summary>The message, its draft, and how many <paramref name="decisionEvent"/> events wait for its workflow (0 or 1).</summary>
+    public async Task<ApprovalItem?> FindItemAsync(Guid messageId, string decisionEvent, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<ApprovalItem>(new CommandDefinition(
-            "SELECT m.status AS Status, m.sender AS Sender, m.subject AS Subject, m.owner AS Owner, d.draft_text AS Draft FROM messages m LEFT JOIN drafts d ON d.message_id = m.id WHERE m.id = @messageId",
-            new { messageId }, cancellationToken: cancellationToken));
+            """
+            SELECT m.status AS Status, m.sender AS Sender, m.subject AS Subject, m.owner AS Owner, d.draft_text AS Draft,
+                   (SELECT COUNT(*) FROM workflow_events e WHERE e.message_id = m.id AND e.name = @decisionEvent) AS Decisions
+            FROM messages m LEFT JOIN drafts d ON d.message_id = m.id WHERE m.id = @messageId
+            """,
+            new { messageId, decisionEvent }, cancellationToken: cancellationToken));
     }
 
     /// <summary>

@@ -92,7 +92,7 @@ public sealed partial class TeamsApprovalTests
         // Another action's link after the decision: 409, the message no longer waits.
         var reject = await GetAsync(client, buttons["Reject"]);
         Assert.Equal(HttpStatusCode.Conflict, reject.Status);
-        Assert.Contains("not waiting for review", reject.Html, StringComparison.Ordinal);
+        Assert.Contains("A review decision was already recorded", reject.Html, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(client, buttons["Reject"], page.Html, new() { ["by"] = "Someone Else" })).Status);
 
         await host.RunWorkflowsAsync();
