@@ -236,6 +236,13 @@ public sealed class TriageActivities(
     public Task<TeamsOutcome> PostTeamsReviewAsync(SlackReviewCard card, CancellationToken cancellationToken) =>
         teams.PostReviewAsync(card, cancellationToken);
 
+    /// <summary>Whether reviews of this owner go to a Teams channel.</summary>
+    public bool PostsTeamsFor(string owner) => teams.PostsFor(owner);
+
+    /// <summary>The SLA escalation in the fallback owner's Teams channel: the card again, with fresh links.</summary>
+    public Task<TeamsOutcome> PostTeamsEscalationAsync(SlackReviewCard card, Escalation escalation, CancellationToken cancellationToken) =>
+        teams.PostEscalationAsync(card, escalation.FromOwner, escalation.ToOwner, escalation.DeadlineMissed, cancellationToken);
+
     /// <summary>The short follow-up card with the decision (a Workflows post cannot be updated).</summary>
     public Task<TeamsOutcome> PostTeamsDecisionAsync(SlackReviewCard card, string outcome, CancellationToken cancellationToken) =>
         teams.PostDecisionAsync(card.Owner, card.Subject, outcome, cancellationToken);

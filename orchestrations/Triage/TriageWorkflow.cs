@@ -182,6 +182,18 @@ public sealed class TriageWorkflow(TriageActivities activities)
                     cancellationToken);
             }
 
+            if (activities.PostsTeamsFor(escalation.ToOwner))
+            {
+                // A Workflows card cannot be updated or threaded: the fallback owner's channel gets the card again.
+                await ctx.SideEffectAsync("teams-escalate", $"teams-escalate:{ctx.MessageId:N}",
+                    _ => Task.FromResult<TeamsOutcome?>(null),
+                    ct => activities.PostTeamsEscalationAsync(card, escalation, ct),
+                    o => o.Error is null
+                        ? new AuditNote($"review card posted to Teams for {escalation.ToOwner}", $"SLA missed; its links work once, until {o.LinksExpireAt:O}")
+                        : new AuditNote($"review card not posted to Teams for {escalation.ToOwner}", o.Error),
+                    cancellationToken);
+            }
+
             decision = ctx.WaitForEvent<ReviewDecision>(ReviewDecision.EventName, deadline: null);
         }
 

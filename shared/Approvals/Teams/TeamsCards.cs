@@ -16,12 +16,13 @@ public static class TeamsCards
     /// <summary>Teams refuses messages over about 28 KB: a long draft is cut on the card (the approval page shows all of it).</summary>
     public const int MaxDraftChars = 12_000;
 
-    public static JsonObject ReviewCard(SlackReviewCard card, IReadOnlyDictionary<string, Uri> links, DateTimeOffset linksExpireAt)
+    /// <summary>The review card; <paramref name="headline"/> replaces the title (the SLA escalation says why it is posted again).</summary>
+    public static JsonObject ReviewCard(SlackReviewCard card, IReadOnlyDictionary<string, Uri> links, DateTimeOffset linksExpireAt, string? headline = null)
     {
         var confidence = card.Confidence.ToString("0.00", CultureInfo.InvariantCulture);
         var body = new JsonArray
         {
-            Heading("Reply waiting for review", "Large"),
+            Heading(headline ?? "Reply waiting for review", "Large"),
             Line("From", card.Sender, "sender"),
             Line("Subject", card.Subject, "subject"),
             Line("Intent", $"{card.Intent} · urgency {card.Urgency} · confidence {confidence}", "classification"),

@@ -46,6 +46,26 @@ public sealed class TeamsWebhook(IHttpClientFactory httpClients, IOptionsMonitor
             : new TeamsOutcome(null, expiresAt);
     }
 
+    /// <summary>
+    /// The SLA escalation: the review card again, in the fallback owner's channel, with fresh links that live
+    /// <see cref="TeamsOptions.LinkMargin"/> from now (the original card's links keep working too).
+    /// </summary>
+    public async Task<TeamsOutcome> PostEscalationAsync(SlackReviewCard card, string fromOwner, string toOwner, DateTimeOffset deadlineMissed, CancellationToken cancellationToken)
+    {
+        if (options.CurrentValue.WebhookFor(toOwner) is not { } url)
+        {
+            return TeamsOutcome.Failed($"Teams is not configured for owner {toOwner}");
+        }
+
+        var now = time.GetUtcNow();
+        var expiresAt = options.CurrentValue.LinkExpiry(now, now);
+        var urls = await links.IssueAsync(card.MessageId, expiresAt, cancellationToken);
+        var headline = string.Create(CultureInfo.InvariantCulture, $"No decision by {deadlineMissed.UtcDateTime:yyyy-MM-dd HH:mm} UTC (owner {fromOwner}): escalated to {toOwner}");
+        return await PostAsync(url, TeamsCards.ReviewCard(card with { Owner = toOwner }, urls, expiresAt, headline), cancellationToken) is { } error
+            ? TeamsOutcome.Failed(error)
+            : new TeamsOutcome(null, expiresAt);
+    }
+
     /// <summary>The short "Approved by …" card that follows a decision.</summary>
     public async Task<TeamsOutcome> PostDecisionAsync(string owner, string subject, string outcome, CancellationToken cancellationToken)
     {

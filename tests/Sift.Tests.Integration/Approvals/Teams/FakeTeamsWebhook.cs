@@ -30,6 +30,9 @@ internal sealed class FakeTeamsWebhook : IAsyncDisposable
     /// <summary>The envelopes the webhook accepted (what a Teams channel would show), in order.</summary>
     public ConcurrentQueue<JsonObject> Cards { get; } = new();
 
+    /// <summary>Which flow (channel) each accepted card went to, in the order of <see cref="Cards"/>.</summary>
+    public ConcurrentQueue<string> CardFlows { get; } = new();
+
     public static async Task<FakeTeamsWebhook> StartAsync()
     {
         var app = LoopbackServer.Create();
@@ -55,6 +58,7 @@ internal sealed class FakeTeamsWebhook : IAsyncDisposable
             }
 
             webhook.Cards.Enqueue(body);
+            webhook.CardFlows.Enqueue(context.Request.RouteValues["flow"]!.ToString()!);
             return Results.StatusCode((int)HttpStatusCode.Accepted);
         });
         webhook.BaseUrl = new Uri(await LoopbackServer.StartAsync(app));

@@ -169,6 +169,36 @@ public sealed partial class TeamsApprovalTests
     }
 
     [Fact]
+    public async Task A_missed_deadline_posts_the_card_again_in_the_fallback_owners_channel_and_its_links_decide()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var teams = await FakeTeamsWebhook.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, teams.Settings(), s => s.AddSingleton<TimeProvider>(time));
+        var id = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+        await host.RunWorkflowsAsync();
+        Assert.Equal(["support"], teams.CardFlows);
+
+        time.Advance(TimeSpan.FromMinutes(241));
+        Assert.Equal(1, await host.RunWorkflowsAsync());
+
+        Assert.Equal(["support", "lead"], teams.CardFlows);
+        var escalated = teams.Cards.Last();
+        var title = (string)FakeTeamsWebhook.Card(escalated)["body"]![0]!["text"]!;
+        Assert.Contains("escalated to support-lead", title, StringComparison.Ordinal);
+        Assert.StartsWith("Owner: support-lead", FakeTeamsWebhook.Text(escalated, "owner"), StringComparison.Ordinal);
+
+        var client = host.CreateClient();
+        var approve = FakeTeamsWebhook.Buttons(escalated)["Approve"];
+        var page = await GetAsync(client, approve);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, approve, page.Html, new() { ["by"] = "Lee Lead" })).Status);
+        await host.RunWorkflowsAsync();
+        var sent = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.Sent, sent.Status);
+        Assert.Equal("teams-link:Lee Lead (support-lead)", sent.Draft!.Approver);
+    }
+
+    [Fact]
     public async Task A_tampered_or_unknown_link_or_a_post_without_the_forms_token_is_refused_and_decides_nothing()
     {
         await using var teams = await FakeTeamsWebhook.StartAsync();
