@@ -142,6 +142,34 @@ public sealed partial class TeamsApprovalTests
         Assert.Contains("We have reset your access", eml, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task The_same_link_posted_twice_at_once_decides_once(string engine)
+    {
+        await using var teams = await FakeTeamsWebhook.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database, teams.Settings());
+        var id = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+        await host.RunWorkflowsAsync();
+        var reject = FakeTeamsWebhook.Buttons(Assert.Single(teams.Cards))["Reject"];
+        var client = host.CreateClient();
+        var page = await GetAsync(client, reject);
+
+        var answers = await Task.WhenAll(
+            PostAsync(client, reject, page.Html, new() { ["by"] = "First" }),
+            PostAsync(client, reject, page.Html, new() { ["by"] = "Second" }));
+
+        Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
+        Assert.Single(answers, a => a.Status is HttpStatusCode.Gone or HttpStatusCode.Conflict);
+        await host.RunWorkflowsAsync();
+        var rejected = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.Rejected, rejected.Status);
+        var used = await Links(host).FindAsync(Nonce(reject), CancellationToken.None);
+        Assert.Equal(rejected.Draft!.Approver, used!.UsedBy);
+        Assert.Single(rejected.Audit, a => a.Step == "event:review");
+    }
+
     [Fact]
     public async Task An_expired_link_is_gone_and_decides_nothing()
     {
