@@ -1,6 +1,7 @@
 using Sift;
 using Sift.Api;
 using Sift.Approvals.Slack;
+using Sift.Approvals.Teams;
 using Sift.Classification;
 using Sift.Classification.Llm;
 using Sift.Cli;
@@ -54,6 +55,7 @@ builder.AddSiftSending();
 builder.AddSiftTemplates();
 builder.AddSiftDrafting();
 builder.AddSiftSlack();
+builder.AddSiftTeams();
 builder.AddSiftWorkflows();
 builder.AddSiftApi();
 builder.AddSiftWorkers();
@@ -68,6 +70,7 @@ app.MapGmailWebhooks();
 app.MapIngestApi();
 app.MapImapIngestApi();
 app.MapSlackInteractions();
+app.MapTeamsApprovals();
 
 return await command.RunAsync(app);
 

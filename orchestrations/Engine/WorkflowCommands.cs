@@ -11,6 +11,9 @@ public enum EventOutcome
     NotFound,
     NotWaiting,
     AlreadyRaised,
+
+    /// <summary>The caller's own condition, checked in the event's transaction, refused it (e.g. an approval link already used).</summary>
+    Refused,
 }
 
 public enum RetryOutcome
@@ -26,8 +29,18 @@ public sealed class WorkflowCommands(SiftDatabase database, WorkSignal signal, T
     /// <summary>
     /// Records an event for an instance that waits for it (or is about to: still running towards the wait) and wakes it.
     /// Returns the message status when it is not waiting, so the caller can say why the event was refused.
+    /// <paramref name="condition"/>, when given, runs in the same transaction just before the event is recorded (e.g. to
+    /// spend a single-use link): false refuses the event and rolls both back.
     /// </summary>
-    public async Task<(EventOutcome Outcome, string? Status)> RaiseEventAsync(Guid messageId, string eventName, string requiredStatus, string payload, string actor, string why, CancellationToken cancellationToken)
+    public async Task<(EventOutcome Outcome, string? Status)> RaiseEventAsync(
+        Guid messageId,
+        string eventName,
+        string requiredStatus,
+        string payload,
+        string actor,
+        string why,
+        CancellationToken cancellationToken,
+        Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, CancellationToken, Task<bool>>? condition = null)
     {
         var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -53,6 +66,11 @@ public sealed class WorkflowCommands(SiftDatabase database, WorkSignal signal, T
         if (current.Status != requiredStatus || current.State is not (WorkflowState.Running or WorkflowState.Waiting))
         {
             return (EventOutcome.NotWaiting, current.Status);
+        }
+
+        if (condition is not null && !await condition(connection, transaction, cancellationToken))
+        {
+            return (EventOutcome.Refused, current.Status);
         }
 
         var inserted = await connection.ExecuteAsync(new CommandDefinition(

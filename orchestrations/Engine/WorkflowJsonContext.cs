@@ -31,4 +31,5 @@ namespace Sift.Engine;
 [JsonSerializable(typeof(List<RuleMatch>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Approvals.Slack.SlackOutcome))]
+[JsonSerializable(typeof(Approvals.Teams.TeamsOutcome))]
 public sealed partial class WorkflowJsonContext : JsonSerializerContext;

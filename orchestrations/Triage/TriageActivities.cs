@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Sift.Approvals.Slack;
+using Sift.Approvals.Teams;
 using Sift.Classification;
 using Sift.Classification.Llm;
 using Sift.Drafting;
@@ -29,7 +30,8 @@ public sealed class TriageActivities(
     DraftWriter writer,
     KnowledgeSearch knowledge,
     SlackApi slack,
-    IOptionsMonitor<SlackOptions> slackOptions)
+    IOptionsMonitor<SlackOptions> slackOptions,
+    TeamsWebhook teams)
 {
     public string PolicyVersion => policy.Version;
 
@@ -245,13 +247,34 @@ public sealed class TriageActivities(
     public const string TransportSpan = "transport";
 
     /// <summary>
-    /// Where the review happens: the owner's Slack channel when Slack is configured for them, else the console (the draft
-    /// row is the review item there, and stays one when the review is in Slack too).
+    /// Where the review happens: the owner's Slack channel when Slack is configured for them, and/or their Teams channel
+    /// (a card with signed links), else the console (the draft row is the review item there, and stays one either way).
     /// </summary>
-    public ReviewRequest RequestReview(RouteDecision route, DateTimeOffset now) =>
-        slackOptions.CurrentValue.ChannelFor(route.Owner) is { } channel
-            ? new ReviewRequest("slack", route.Owner, route.SlaDeadline, now) { SlackChannel = channel }
-            : new ReviewRequest("console", route.Owner, route.SlaDeadline, now);
+    public ReviewRequest RequestReview(RouteDecision route, DateTimeOffset now)
+    {
+        var inTeams = teams.PostsFor(route.Owner);
+        return slackOptions.CurrentValue.ChannelFor(route.Owner) is { } channel
+            ? new ReviewRequest("slack", route.Owner, route.SlaDeadline, now) { SlackChannel = channel, Teams = inTeams }
+            : new ReviewRequest(inTeams ? "teams" : "console", route.Owner, route.SlaDeadline, now) { Teams = inTeams };
+    }
+
+    /// <summary>Posts the review card with its signed links to the owner's Teams webhook; a refusal no retry can fix is returned, not thrown.</summary>
+    public Task<TeamsOutcome> PostTeamsReviewAsync(SlackReviewCard card, CancellationToken cancellationToken) =>
+        teams.PostReviewAsync(card, cancellationToken);
+
+    /// <summary>Whether reviews of this owner go to a Teams channel.</summary>
+    public bool PostsTeamsFor(string owner) => teams.PostsFor(owner);
+
+    /// <summary>The SLA escalation in the fallback owner's Teams channel: the card again, with fresh links.</summary>
+    public Task<TeamsOutcome> PostTeamsEscalationAsync(SlackReviewCard card, Escalation escalation, CancellationToken cancellationToken) =>
+        teams.PostEscalationAsync(card, escalation.FromOwner, escalation.ToOwner, escalation.DeadlineMissed, cancellationToken);
+
+    /// <summary>The short follow-up card with the decision (a Workflows post cannot be updated).</summary>
+    public Task<TeamsOutcome> PostTeamsDecisionAsync(SlackReviewCard card, string outcome, CancellationToken cancellationToken) =>
+        teams.PostDecisionAsync(card.Owner, card.Subject, outcome, cancellationToken);
+
+    /// <summary>Whether decisions are announced in Teams with a follow-up card.</summary>
+    public bool PostsTeamsDecisions => teams.PostsDecisions;
 
     public static SlackReviewCard ReviewCard(Guid messageId, InboundMessage message, Classification.Classification classification, RouteDecision route, Draft draft, DateTimeOffset deadline) => new()
     {

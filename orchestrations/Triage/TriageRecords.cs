@@ -20,6 +20,9 @@ public sealed record ReviewRequest(string Channel, string Owner, DateTimeOffset 
 
     /// <summary>The SHA-256 of the draft the reviewer is shown: an approval sends that text and no other.</summary>
     public string? DraftSha256 { get; init; }
+
+    /// <summary>Whether the card also goes to the owner's Teams webhook (the URL itself, a secret, is not kept in the history).</summary>
+    public bool Teams { get; init; }
 }
 
 /// <summary>Which hosted-model steps a reply takes (a grounded review draft, a paraphrase), decided once and recorded.</summary>

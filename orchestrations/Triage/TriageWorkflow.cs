@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Sift.Approvals.Slack;
+using Sift.Approvals.Teams;
 using Sift.Classification;
 using Sift.Drafting;
 using Sift.Engine;
@@ -179,6 +180,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
             r => new AuditNote($"draft put up for review in the {r.Channel}", $"owner {r.Owner}, decide by {r.Deadline:O}"));
         var card = TriageActivities.ReviewCard(ctx.MessageId, ctx.Message, classification, route, draft, request.Deadline);
         var post = request.SlackChannel is { } channel ? await PostForReviewAsync(ctx, channel, card, request, cancellationToken) : null;
+        var teams = request.Teams ? await PostToTeamsAsync(ctx, card, cancellationToken) : null;
 
         var decision = ctx.WaitForEvent<ReviewDecision>(ReviewDecision.EventName, request.Deadline);
         if (decision.TimedOut)
@@ -194,6 +196,18 @@ public sealed class TriageWorkflow(TriageActivities activities)
                     ct => activities.FindReviewPostAsync(post.Channel, key, request.Deadline, post.Ts, ct),
                     ct => activities.RemindAsync(post, escalation, key, ct),
                     o => SlackNote(o, $"SLA reminder posted in the Slack thread for {escalation.ToOwner}", "SLA reminder not posted in Slack"),
+                    cancellationToken);
+            }
+
+            if (activities.PostsTeamsFor(escalation.ToOwner))
+            {
+                // A Workflows card cannot be updated or threaded: the fallback owner's channel gets the card again.
+                await ctx.SideEffectAsync("teams-escalate", $"teams-escalate:{ctx.MessageId:N}",
+                    _ => Task.FromResult<TeamsOutcome?>(null),
+                    ct => activities.PostTeamsEscalationAsync(card, escalation, ct),
+                    o => o.Error is null
+                        ? new AuditNote($"review card posted to Teams for {escalation.ToOwner}", $"SLA missed; its links work once, until {o.LinksExpireAt:O}")
+                        : new AuditNote($"review card not posted to Teams for {escalation.ToOwner}", o.Error),
                     cancellationToken);
             }
 
@@ -223,7 +237,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
         if (sentText is null)
         {
             ctx.Update(new MessagePatch { Status = MessageStatus.Rejected });
-            await ShowDecisionAsync(ctx, post, card, review, sent: false, cancellationToken);
+            await ShowDecisionAsync(ctx, post, teams, card, review, sent: false, cancellationToken);
             return new TriageOutcome(MessageStatus.Rejected, RouteAction.Review, Sent: false);
         }
 
@@ -233,14 +247,14 @@ public sealed class TriageWorkflow(TriageActivities activities)
             var held = ctx.Step("review-mismatch", () => new TriageOutcome(MessageStatus.Assigned, RouteAction.Human, Sent: false),
                 _ => new AuditNote("approval not sent: the draft differs from the one the reviewer saw", "a person answers this message"));
             ctx.Update(new MessagePatch { Status = MessageStatus.Assigned, Route = RouteAction.Human });
-            await ShowDecisionAsync(ctx, post, card, review, sent: false, cancellationToken);
+            await ShowDecisionAsync(ctx, post, teams, card, review, sent: false, cancellationToken);
             return held;
         }
 
         var gate = ctx.Step("send-gate-review", activities.CheckSendGate, g => new AuditNote($"before the approved send: {g.Reason}", null));
         if (route.DryRun || gate.DryRun)
         {
-            await ShowDecisionAsync(ctx, post, card, review, sent: false, cancellationToken);
+            await ShowDecisionAsync(ctx, post, teams, card, review, sent: false, cancellationToken);
             return DryRun(ctx, RouteAction.Review);
         }
 
@@ -248,7 +262,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
         var lint = review.Action == ReviewDecision.Edit ? EditedLintResult(activities.LintEdited(sentText, draft, ctx.Message, route, classification.Intent)) : LintResult(draft);
         await SendAsync(ctx, sentText, automatic: false, route, lint, cancellationToken);
         ctx.Update(new MessagePatch { Status = MessageStatus.Sent });
-        await ShowDecisionAsync(ctx, post, card, review, sent: true, cancellationToken);
+        await ShowDecisionAsync(ctx, post, teams, card, review, sent: true, cancellationToken);
         return new TriageOutcome(MessageStatus.Sent, RouteAction.Review, Sent: true);
     }
 
@@ -267,20 +281,41 @@ public sealed class TriageWorkflow(TriageActivities activities)
         return outcome.AsPost();
     }
 
-    /// <summary>Replaces the card's buttons with who decided what, and when.</summary>
-    private async Task ShowDecisionAsync(WorkflowContext ctx, SlackPost? post, SlackReviewCard card, ReviewDecision review, bool sent, CancellationToken cancellationToken)
+    /// <summary>
+    /// The review card in the owner's Teams channel, with signed links to Sift's approval pages. A Workflows webhook cannot
+    /// be asked whether a post arrived, so a crash between the post and its record posts the card again: harmless, since
+    /// each link acts once and the message takes one decision.
+    /// </summary>
+    private async Task<TeamsOutcome> PostToTeamsAsync(WorkflowContext ctx, SlackReviewCard card, CancellationToken cancellationToken) =>
+        await ctx.SideEffectAsync("teams-post", $"teams-post:{ctx.MessageId:N}",
+            _ => Task.FromResult<TeamsOutcome?>(null),
+            ct => activities.PostTeamsReviewAsync(card, ct),
+            o => o.Error is null
+                ? new AuditNote("review card posted to Teams", $"owner {card.Owner}; its links work once, until {o.LinksExpireAt:O}")
+                : new AuditNote("review card not posted to Teams: the review goes on in the console", o.Error),
+            cancellationToken);
+
+    /// <summary>Replaces the Slack card's buttons with who decided what, and when; in Teams, a follow-up card says it.</summary>
+    private async Task ShowDecisionAsync(WorkflowContext ctx, SlackPost? post, TeamsOutcome? teams, SlackReviewCard card, ReviewDecision review, bool sent, CancellationToken cancellationToken)
     {
-        if (post is null)
+        var outcome = SlackMessages.Outcome(review.Action, review.By, review.At, sent);
+        if (post is not null)
         {
-            return;
+            await ctx.SideEffectAsync("slack-update", $"slack-update:{ctx.MessageId:N}",
+                _ => Task.FromResult<SlackOutcome?>(null),
+                ct => activities.UpdateReviewAsync(post, card, outcome, ct),
+                o => SlackNote(o, "Slack review card updated with the decision", "Slack review card not updated"),
+                cancellationToken);
         }
 
-        var outcome = SlackMessages.Outcome(review.Action, review.By, review.At, sent);
-        await ctx.SideEffectAsync("slack-update", $"slack-update:{ctx.MessageId:N}",
-            _ => Task.FromResult<SlackOutcome?>(null),
-            ct => activities.UpdateReviewAsync(post, card, outcome, ct),
-            o => SlackNote(o, "Slack review card updated with the decision", "Slack review card not updated"),
-            cancellationToken);
+        if (teams is { Error: null } && activities.PostsTeamsDecisions)
+        {
+            await ctx.SideEffectAsync("teams-decision", $"teams-decision:{ctx.MessageId:N}",
+                _ => Task.FromResult<TeamsOutcome?>(null),
+                ct => activities.PostTeamsDecisionAsync(card, outcome, ct),
+                o => o.Error is null ? new AuditNote("decision posted to Teams") : new AuditNote("decision not posted to Teams", o.Error),
+                cancellationToken);
+        }
     }
 
     private static AuditNote SlackNote(SlackOutcome outcome, string done, string failed) =>
