@@ -112,8 +112,10 @@ internal static class ConsolePages
         return TypedResults.Redirect(SafeReturn(returnUrl));
     }
 
-    private static ChallengeHttpResult EntraChallenge(string? returnUrl) =>
-        TypedResults.Challenge(new AuthenticationProperties { RedirectUri = SafeReturn(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]);
+    private static Results<ChallengeHttpResult, RedirectHttpResult> EntraChallenge(string? returnUrl, IOptions<EntraOptions> entra) =>
+        entra.Value.Configured
+            ? TypedResults.Challenge(new AuthenticationProperties { RedirectUri = SafeReturn(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme])
+            : TypedResults.Redirect(SecurityExtensions.LoginPath);
 
     private static async Task<Results<RedirectHttpResult, BadRequest>> LogoutAsync(HttpContext http, IAntiforgery antiforgery)
     {

@@ -2,8 +2,9 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -28,7 +29,7 @@ public static class SecurityExtensions
         builder.Services.AddSingleton<LocalAccounts>();
         builder.Services.AddSingleton<MailboxAccess>();
 
-        var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>
             {
                 cookie.LoginPath = LoginPath;
@@ -41,30 +42,7 @@ public static class SecurityExtensions
                 cookie.SlidingExpiration = true;
             });
 
-        var entra = builder.Configuration.GetSection(EntraOptions.Section).Get<EntraOptions>() ?? new EntraOptions();
-        if (entra.Configured)
-        {
-            authentication.AddOpenIdConnect(OpenIdConnectDefaults.AuthenticationScheme, "Microsoft Entra ID", oidc =>
-            {
-                var current = builder.Configuration.GetSection(EntraOptions.Section).Get<EntraOptions>() ?? entra;
-                oidc.Authority = current.Authority.ToString();
-                oidc.ClientId = current.ClientId;
-                oidc.ClientSecret = current.ClientSecret;
-                oidc.CallbackPath = current.CallbackPath;
-                oidc.ResponseType = "code";
-                oidc.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
-                oidc.MapInboundClaims = false;
-                oidc.SaveTokens = false;
-                oidc.Scope.Add("email");
-                oidc.Events.OnTokenValidated = context =>
-                {
-                    // Sift's claims only: the name, the roles it understands and the groups, so the cookie stays small.
-                    context.Principal = new ClaimsPrincipal(EntraRoleMapping.Map(context.Principal?.Claims ?? [], current));
-                    return Task.CompletedTask;
-                };
-            });
-        }
-
+        AddEntra(builder.Services);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(SiftRoles.CanView, policy => policy.RequireAuthenticatedUser().RequireRole(SiftRoles.All))
             .AddPolicy(SiftRoles.CanDecide, policy => policy.RequireAuthenticatedUser().RequireRole(SiftRoles.Approver, SiftRoles.Admin));
@@ -74,6 +52,57 @@ public static class SecurityExtensions
             antiforgery.FormFieldName = "__RequestVerificationToken";
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The OpenID Connect handler, its scheme added only when <c>Sift:Auth:Entra</c> is configured. The decision is taken
+    /// from the options when the scheme list is first built, not from the configuration at registration, so every source
+    /// (files, environment, a test host's settings) counts; an unconfigured handler would fail every request.
+    /// </summary>
+    private static void AddEntra(IServiceCollection services)
+    {
+        const string Scheme = OpenIdConnectDefaults.AuthenticationScheme;
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
+        services.AddTransient<OpenIdConnectHandler>();
+        services.AddOptions<AuthenticationOptions>().Configure<IOptions<EntraOptions>>((authentication, entra) =>
+        {
+            if (entra.Value.Configured)
+            {
+                authentication.AddScheme<OpenIdConnectHandler>(Scheme, "Microsoft Entra ID");
+            }
+        });
+        services.AddOptions<OpenIdConnectOptions>(Scheme)
+            .Configure<IOptions<EntraOptions>>((oidc, options) =>
+            {
+                var entra = options.Value;
+                if (!entra.Configured)
+                {
+                    return;
+                }
+
+                oidc.Authority = entra.Authority.ToString();
+                oidc.ClientId = entra.ClientId;
+                oidc.ClientSecret = entra.ClientSecret;
+                oidc.CallbackPath = entra.CallbackPath;
+                oidc.ResponseType = "code";
+                // Entra ID is https; only a provider on this machine (a test's, or a developer's) may be plain http.
+                oidc.RequireHttpsMetadata = !entra.Instance.IsLoopback;
+                oidc.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+                oidc.MapInboundClaims = false;
+                oidc.SaveTokens = false;
+                oidc.Scope.Add("email");
+                oidc.Events.OnTokenValidated = context =>
+                {
+                    // Sift's claims only: the name, the roles it understands and the groups, so the cookie stays small.
+                    context.Principal = new ClaimsPrincipal(EntraRoleMapping.Map(context.Principal?.Claims ?? [], entra));
+                    return Task.CompletedTask;
+                };
+            })
+            .Validate(oidc =>
+            {
+                oidc.Validate(Scheme);
+                return true;
+            });
     }
 
     /// <summary>The principal of a local sign-in, with the same claim types as an Entra ID one.</summary>
