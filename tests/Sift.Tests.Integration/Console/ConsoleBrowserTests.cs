@@ -38,7 +38,7 @@ public sealed class ConsoleBrowserTests
 
         await page.GotoAsync("/console");
         var png = await page.ScreenshotAsync(new() { FullPage = true });
-        AssertRendered(png);
+        AssertRendered(png, "queue.png");
         var table = await page.Locator("#queue").BoundingBoxAsync();
         Assert.NotNull(table);
         Assert.True(table.Width > 600 && table.Height > 60, $"the queue table is {table.Width}x{table.Height}");
@@ -68,7 +68,7 @@ public sealed class ConsoleBrowserTests
         Assert.True(await page.Locator("#approve").IsVisibleAsync());
 
         var png = await page.ScreenshotAsync(new() { FullPage = true });
-        AssertRendered(png);
+        AssertRendered(png, "message.png");
         foreach (var element in new[] { "#subject", "#explanation", "#draft-text", "#audit", "#approve" })
         {
             var box = await page.Locator(element).BoundingBoxAsync();
@@ -76,10 +76,12 @@ public sealed class ConsoleBrowserTests
         }
     }
 
-    [Fact]
-    public async Task Approve_with_the_keyboard_only_sends_the_reply_and_the_page_shows_it()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task Approve_with_the_keyboard_only_sends_the_reply_and_the_page_shows_it(string engine)
     {
-        await using var session = await ConsoleSession.StartAsync();
+        await using var session = await ConsoleSession.StartAsync(engine);
         var id = await session.WaitingAsync();
         await session.SignInAsync();
         var page = session.Page;
@@ -201,10 +203,12 @@ public sealed class ConsoleBrowserTests
         Assert.False(Directory.Exists(session.Database.OutboxFolder) && Directory.GetFiles(session.Database.OutboxFolder, "*.eml").Length > 0, "a rejected review sent a reply");
     }
 
-    [Fact]
-    public async Task Reassign_changes_the_owner_and_records_who_moved_it()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task Reassign_changes_the_owner_and_records_who_moved_it(string engine)
     {
-        await using var session = await ConsoleSession.StartAsync();
+        await using var session = await ConsoleSession.StartAsync(engine);
         var id = await session.WaitingAsync();
         await session.SignInAsync(ConsoleSession.SupportApprover);
         var page = session.Page;
@@ -246,8 +250,15 @@ public sealed class ConsoleBrowserTests
         return response.Status;
     }
 
-    private static void AssertRendered(byte[] png)
+    /// <summary>Checks a screenshot is a real render; with <c>SIFT_TEST_SCREENSHOTS</c> set, keeps it there for a person (or CI) to look at.</summary>
+    private static void AssertRendered(byte[] png, string name)
     {
+        if (Environment.GetEnvironmentVariable("SIFT_TEST_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllBytes(Path.Combine(folder, name), png);
+        }
+
         var image = PngCheck.Read(png);
         Assert.Equal(1280, image.Width);
         Assert.True(image.Height >= 400, $"the screenshot is only {image.Height} px high");
