@@ -5,9 +5,9 @@
 #   SIFT_TEST_SERVERS_ONLY=1 ./test.sh start PostgreSQL, Redis and Dovecot, check them, stop
 #
 # What it does, in order:
-#   1. installs what is missing (redis-server, dovecot-imapd; PostgreSQL only if absent),
+#   1. installs what is missing (redis-server, dovecot-imapd, chromium; PostgreSQL only if absent),
 #   2. starts a throwaway PostgreSQL, Redis and Dovecot (IMAP) on free loopback ports, in a temp dir,
-#   3. exports SIFT_TEST_POSTGRES / SIFT_TEST_REDIS / SIFT_TEST_IMAP for the tests,
+#   3. exports SIFT_TEST_POSTGRES / SIFT_TEST_REDIS / SIFT_TEST_IMAP / SIFT_TEST_CHROMIUM for the tests,
 #   4. builds Sift.sln once, runs each tests/*/*.csproj with a TRX logger,
 #   5. sums the TRX counters and lists failed tests,
 #   6. stops only what it started and removes the temp dir,
@@ -63,7 +63,7 @@ svc_trap_cleanup
 # Installs redis-server and Dovecot (and PostgreSQL only if it is not there at all). Failures are
 # reported, not fatal here: the starts then fail and the CI policy decides.
 install_prerequisites() {
-    svc_install_missing redis-server:redis-server redis-cli:redis-tools dovecot:dovecot-imapd postgres || true
+    svc_install_missing redis-server:redis-server redis-cli:redis-tools dovecot:dovecot-imapd chromium:chromium postgres || true
 }
 
 # --- servers: start + export ----------------------------------------------------------
@@ -99,6 +99,17 @@ start_servers() {
     else
         unset SIFT_TEST_IMAP
         warn "ERROR: could not start Dovecot; SIFT_TEST_IMAP is not set, tests needing it will skip"
+        fatal=1
+    fi
+
+    # The console's browser tests drive Debian's Chromium through Playwright, which never downloads a browser of its own.
+    if command -v chromium >/dev/null 2>&1; then
+        SIFT_TEST_CHROMIUM="$(command -v chromium)"
+        export SIFT_TEST_CHROMIUM
+        log "Chromium at $SIFT_TEST_CHROMIUM"
+    else
+        unset SIFT_TEST_CHROMIUM
+        warn "ERROR: chromium is not installed; the console's browser tests will skip"
         fatal=1
     fi
 

@@ -11,8 +11,10 @@ using Sift.Ingestion;
 using Sift.Mail.Transports;
 using Sift.Policy;
 using Sift.Queue;
+using Sift.Security;
 using Sift.Storage;
 using Sift.Templates;
+using Sift.WebConsole;
 using Sift.Workers;
 
 var command = SiftCommand.Parse(args);
@@ -31,6 +33,11 @@ if (command.Verb == "eval")
 if (command.Verb == "policy")
 {
     return await PolicyCommand.RunAsync(command.HostArgs, Console.Out, Console.Error);
+}
+
+if (command.Verb == "hash-password")
+{
+    return await HashPasswordCommand.RunAsync(Console.In, Console.Out, Console.Error);
 }
 
 if (command.Verb == "train")
@@ -58,10 +65,15 @@ builder.AddSiftSlack();
 builder.AddSiftTeams();
 builder.AddSiftWorkflows();
 builder.AddSiftApi();
+builder.AddSiftSecurity();
+builder.AddSiftConsole();
 builder.AddSiftWorkers();
 
 var app = builder.Build();
 app.MapSiftDefaults();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapSiftConsole();
 app.MapMessagesApi();
 app.MapPolicyApi();
 app.MapFeedbackApi();

@@ -35,7 +35,7 @@ internal sealed class SiftCommand
 
         return args[0] switch
         {
-            "serve" or "demo" or "migrate" or "eval" or "train" or "policy" => new SiftCommand(args[0], args[1..], null),
+            "serve" or "demo" or "migrate" or "eval" or "train" or "policy" or "hash-password" => new SiftCommand(args[0], args[1..], null),
             _ => new SiftCommand(args[0], [], $"Unknown command '{args[0]}'.\n\n{Usage}"),
         };
     }
@@ -81,6 +81,8 @@ internal sealed class SiftCommand
           train --data FILE.jsonl --out MODEL [--text-field body] [--label-field label] [--where FIELD=V1,V2] [--holdout FRACTION]
                     [--features default|practitioner]
                     Train the local intent classifier on labelled JSONL (with --holdout: on the "train" part only).
+          hash-password
+                    Read a password (one line) from standard input and print its hash for Sift:Console:LocalAdmin:PasswordHash.
 
         Configuration (appsettings.json, environment variables such as Sift__DataDirectory, or --Key=Value):
           Sift:DataDirectory          SQLite database and dry-run outbox folder (default ./data)

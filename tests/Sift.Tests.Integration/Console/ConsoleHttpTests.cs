@@ -1,0 +1,126 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Sift.Storage;
+using Sift.Tests.Integration.Infrastructure;
+
+namespace Sift.Tests.Integration.WebConsole;
+
+/// <summary>The console's sign-in and form protections over plain HTTP (no browser): what a script or an attacker would try.</summary>
+public sealed partial class ConsoleHttpTests
+{
+    [Fact]
+    public async Task The_console_requires_sign_in_and_with_no_account_configured_explains_the_first_run_step()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database);
+        var client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        using var queue = await client.GetAsync(new Uri("/console", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, queue.StatusCode);
+        Assert.Equal("/console/login", queue.Headers.Location!.AbsolutePath);
+
+        var login = await client.GetStringAsync(new Uri("/console/login", UriKind.Relative));
+        Assert.Contains("id=\"first-run\"", login, StringComparison.Ordinal);
+        Assert.Contains("SIFT_ADMIN_PASSWORD", login, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"password\"", login, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_first_run_password_from_the_environment_signs_in_the_admin_and_a_wrong_one_is_refused()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { ["SIFT_ADMIN_PASSWORD"] = "first run password 1" });
+        var client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var (wrong, html) = await SignInAsync(client, "admin", "first run password 2");
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong);
+        Assert.Contains("The user name or the password is wrong.", html, StringComparison.Ordinal);
+
+        var (ok, _) = await SignInAsync(client, "admin", "first run password 1");
+        Assert.Equal(HttpStatusCode.Redirect, ok);
+        using var queue = await client.GetAsync(new Uri("/console", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, queue.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_post_without_the_antiforgery_token_changes_nothing_and_the_api_key_still_guards_the_api()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        var settings = ConsoleSession.Accounts();
+        settings["Sift:ApiKey"] = "machine-key-for-tests";
+        await using var host = new SiftTestHost(database, settings);
+        var client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var (signedIn, _) = await SignInAsync(client, ConsoleSession.AdminUser, ConsoleSession.Password);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn);
+
+        using var machine = host.CreateClient();
+        machine.DefaultRequestHeaders.Add("X-Api-Key", "machine-key-for-tests");
+        using var content = new ByteArrayContent(TestMail.Sample("01-support.eml"));
+        content.Headers.ContentType = new("message/rfc822");
+        using var posted = await machine.PostAsync(new Uri($"/api/messages?mailbox={SiftTestHost.Mailbox}", UriKind.Relative), content);
+        Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        var id = posted.Headers.Location!.OriginalString.Split('/')[^1];
+        await host.RunWorkflowsAsync();
+
+        // A signed-in browser session is not an API credential.
+        using (var api = await client.GetAsync(new Uri($"/api/messages/{id}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+        }
+
+        // A cross-site form post carries the cookie but not the token.
+        using var forged = await client.PostAsync(
+            new Uri($"/console/messages/{id}/decision", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string> { ["action"] = "approve" }));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Contains("nothing was changed", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await host.RunWorkflowsAsync();
+        using var after = await machine.GetAsync(new Uri($"/api/messages/{id}", UriKind.Relative));
+        Assert.Contains($"\"status\":\"{MessageStatus.AwaitingReview}\"", await after.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_queue_filter_names_the_parameter()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, ConsoleSession.Accounts());
+        var client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await SignInAsync(client, ConsoleSession.AdminUser, ConsoleSession.Password);
+
+        using var response = await client.GetAsync(new Uri("/console?sla=late&age=forever", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("sla must be one of on-time, due-soon, overdue.", html, StringComparison.Ordinal);
+        Assert.Contains("age must be a number of hours", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Sift:Auth:Entra:ClientId", "only-a-client-id", "Sift:Auth:Entra:TenantId is missing")]
+    [InlineData("Sift:Console:LocalAdmin:PasswordHash", "hunter2", "Sift:Console:LocalAdmin:PasswordHash is not a password hash")]
+    [InlineData("Sift:Console:Users:vera:Role", "boss", "Sift:Console:Users:vera:Role must be one of viewer, approver, admin")]
+    public async Task A_wrong_sign_in_setting_stops_the_host_and_names_the_key(string key, string value, string expected)
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, new Dictionary<string, string?> { [key] = value });
+        var error = Assert.ThrowsAny<Exception>(() => host.CreateClient());
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Posts the login form with the token the login page gave (its cookie is kept by the client).</summary>
+    private static async Task<(HttpStatusCode Status, string Html)> SignInAsync(HttpClient client, string user, string password)
+    {
+        var page = await client.GetStringAsync(new Uri("/console/login", UriKind.Relative));
+        var token = TokenField().Match(page).Groups[1].Value;
+        using var response = await client.PostAsync(new Uri("/console/login", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+            ["user"] = user,
+            ["password"] = password,
+            ["returnUrl"] = "/console",
+        }));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenField();
+}
