@@ -52,10 +52,12 @@ public sealed class CrashTests
         Assert.Equal(1, await ScalarAsync(host, $"SELECT COUNT(*) FROM side_effects WHERE state = 'done'"));
     }
 
+    /// <summary>
+    /// After an approval the steps are the decision taken from the inbox, the draft row with the decision, the send gate,
+    /// the send (recorded as started, performed, recorded as done) and the completion: a kill at each boundary.
+    /// </summary>
     [Theory]
-    [InlineData(TestDatabase.Sqlite, "after-perform:send")]
-    [InlineData(TestDatabase.Postgres, "after-perform:send")]
-    [InlineData(TestDatabase.Postgres, "before-commit:before:send")]
+    [MemberData(nameof(AutoSendCrashPoints))]
     public async Task A_worker_killed_after_an_approval_never_loses_or_repeats_the_approved_send(string engine, string crashAt)
     {
         await using var database = await TestDatabase.CreateAsync(engine);
@@ -72,6 +74,31 @@ public sealed class CrashTests
         var detail = await RestartAndFinishAsync(database, host, id);
         Assert.Equal(MessageStatus.Sent, detail.Status);
         Assert.Equal("approve", detail.Draft!.Decision);
+        Assert.Single(detail.Audit, a => a.Step == "request-review");
+        Assert.DoesNotContain(detail.Audit, a => a.Step is "retry" or "dead-letter");
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite, "after-perform:send")]
+    [InlineData(TestDatabase.Postgres, "before-commit:before:send")]
+    public async Task A_worker_killed_after_an_edit_sends_the_reviewers_text_exactly_once(string engine, string crashAt)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        await using var host = new SiftTestHost(database);
+        var id = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+        await host.RunWorkflowsAsync();
+        const string edited = "Hello,\n\nWe are looking into the export error.\n\nSift Support";
+        using (var decision = await host.DecideAsync(id, "edit", edited))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, decision.StatusCode);
+        }
+
+        await KillAtAsync(database, crashAt);
+
+        var detail = await RestartAndFinishAsync(database, host, id);
+        Assert.Equal(MessageStatus.Sent, detail.Status);
+        Assert.Equal("edit", detail.Draft!.Decision);
+        Assert.Contains("looking into the export error", await File.ReadAllTextAsync(Directory.GetFiles(database.OutboxFolder, "*.eml").Single()), StringComparison.Ordinal);
     }
 
     /// <summary>Starts a healthy worker, waits until the instance completes, and checks that exactly one reply left.</summary>
