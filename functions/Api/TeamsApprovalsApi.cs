@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Sift.Approvals.Teams;
 using Sift.Engine;
+using Sift.Security;
 using Sift.Storage;
 using Sift.Triage;
 
@@ -36,7 +37,14 @@ internal static class TeamsApprovalsApi
     }
 
     private static async Task<ContentHttpResult> ShowAsync(
-        string token, HttpContext context, IOptionsMonitor<TeamsOptions> options, ApprovalLinks links, IAntiforgery antiforgery, TimeProvider time, CancellationToken cancellationToken)
+        string token,
+        HttpContext context,
+        IOptionsMonitor<TeamsOptions> options,
+        ApprovalLinks links,
+        MailboxAccess access,
+        IAntiforgery antiforgery,
+        TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var checkedLink = await CheckAsync(token, options.CurrentValue, links, time, cancellationToken);
         if (checkedLink.Refusal is { } refusal)
@@ -45,6 +53,11 @@ internal static class TeamsApprovalsApi
         }
 
         var (link, item) = (checkedLink.Link!, checkedLink.Item!);
+        if (SignInRefusal(context, options.CurrentValue, access, item) is { } denied)
+        {
+            return Page(context, denied.Status, denied.Title, denied.Body);
+        }
+
         var tokens = antiforgery.GetAndStoreTokens(context);
         return Page(context, StatusCodes.Status200OK, Verb(link.Action) + "?", ConfirmForm(context, link, item, tokens));
     }
@@ -54,6 +67,7 @@ internal static class TeamsApprovalsApi
         HttpContext context,
         IOptionsMonitor<TeamsOptions> options,
         ApprovalLinks links,
+        MailboxAccess access,
         IAntiforgery antiforgery,
         WorkflowCommands commands,
         TimeProvider time,
@@ -66,6 +80,11 @@ internal static class TeamsApprovalsApi
         }
 
         var (link, item) = (checkedLink.Link!, checkedLink.Item!);
+        if (SignInRefusal(context, options.CurrentValue, access, item) is { } denied)
+        {
+            return Page(context, denied.Status, denied.Title, denied.Body);
+        }
+
         if (!context.Request.HasFormContentType)
         {
             return Page(context, StatusCodes.Status400BadRequest, "Not a form", "<p>Use the form on the approval page (the request was not a form post).</p>");
@@ -113,6 +132,30 @@ internal static class TeamsApprovalsApi
     }
 
     private sealed record Refusal(int Status, string Title, string Body);
+
+    /// <summary>
+    /// With <see cref="TeamsOptions.RequireSignIn"/>, the page acts only for a signed-in person who may decide the message's
+    /// mailbox: the link then proves where the click came from, the sign-in who clicked.
+    /// </summary>
+    private static Refusal? SignInRefusal(HttpContext context, TeamsOptions options, MailboxAccess access, ApprovalItem item)
+    {
+        if (!options.RequireSignIn)
+        {
+            return null;
+        }
+
+        if (context.User.Identity is not { IsAuthenticated: true } identity)
+        {
+            var back = Uri.EscapeDataString(context.Request.PathBase + context.Request.Path);
+            return new Refusal(StatusCodes.Status401Unauthorized, "Sign in first",
+                $"<p>This Sift decides review links only for people signed in to it. <a id=\"sign-in\" href=\"{SecurityExtensions.LoginPath}?returnUrl={back}\">Sign in</a>, and you come back to this page.</p>");
+        }
+
+        return access.CanDecide(context.User, item.Mailbox)
+            ? null
+            : new Refusal(StatusCodes.Status403Forbidden, "Not yours to decide",
+                $"<p>You are signed in as {Encode(identity.Name ?? "someone")}, who may not decide mail of the mailbox {Encode(item.Mailbox)} (<code>Sift:Access:Mailboxes</code>). Nothing was changed; ask its approvers, or an admin.</p>");
+    }
 
     private sealed record Checked(ApprovalLink? Link, ApprovalItem? Item, Refusal? Refusal);
 

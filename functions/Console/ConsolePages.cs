@@ -295,7 +295,9 @@ internal static class ConsolePages
 
     /// <summary>Only a path inside the console: an open redirect would let a link send a freshly signed-in user anywhere.</summary>
     private static string SafeReturn(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith("/console", StringComparison.Ordinal) && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.Contains('\\', StringComparison.Ordinal)
+        !string.IsNullOrEmpty(returnUrl)
+        && (returnUrl.StartsWith("/console", StringComparison.Ordinal) || returnUrl.StartsWith("/approvals/", StringComparison.Ordinal))
+        && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.Contains('\\', StringComparison.Ordinal)
             ? returnUrl
             : "/console";
 }

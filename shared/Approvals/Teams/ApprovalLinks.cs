@@ -12,7 +12,7 @@ public sealed record ApprovalLinkRow(Guid MessageId, string Action, DateTimeOffs
 /// What the confirmation page shows of the message under review, and whether a decision was already recorded (the
 /// status changes only once the workflow has acted on it, which can be a moment later).
 /// </summary>
-public sealed record ApprovalItem(string Status, string Sender, string Subject, string? Owner, string? Draft, long Decisions);
+public sealed record ApprovalItem(string Status, string Mailbox, string Sender, string Subject, string? Owner, string? Draft, long Decisions);
 
 /// <summary>The approval links' single-use table and the reads the approval pages make.</summary>
 public sealed class ApprovalLinks(SiftDatabase database, IOptionsMonitor<TeamsOptions> options, TimeProvider time)
@@ -59,7 +59,7 @@ public sealed class ApprovalLinks(SiftDatabase database, IOptionsMonitor<TeamsOp
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<ApprovalItem>(new CommandDefinition(
             """
-            SELECT m.status AS Status, m.sender AS Sender, m.subject AS Subject, m.owner AS Owner, d.draft_text AS Draft,
+            SELECT m.status AS Status, m.mailbox AS Mailbox, m.sender AS Sender, m.subject AS Subject, m.owner AS Owner, d.draft_text AS Draft,
                    (SELECT COUNT(*) FROM workflow_events e WHERE e.message_id = m.id AND e.name = @decisionEvent) AS Decisions
             FROM messages m LEFT JOIN drafts d ON d.message_id = m.id WHERE m.id = @messageId
             """,

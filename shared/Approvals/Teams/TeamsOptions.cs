@@ -43,6 +43,12 @@ public sealed class TeamsOptions
     /// <summary>Whether a short "Approved by …" card follows a decision (a Workflows post cannot be updated in place).</summary>
     public bool PostDecisions { get; set; } = true;
 
+    /// <summary>
+    /// Whether an approval page acts only for a person signed in to Sift (local account or Entra ID) who may decide the
+    /// message's mailbox under <c>Sift:Access:Mailboxes</c>. Off, the link is the credential and the name is typed in.
+    /// </summary>
+    public bool RequireSignIn { get; set; }
+
     public bool Configured =>
         !string.IsNullOrWhiteSpace(DefaultWebhookUrl) || WebhookUrls.Count > 0 || PublicBaseUrl is not null || !string.IsNullOrWhiteSpace(LinkSigningKey);
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using Sift.Approvals.Teams;
 using Sift.Storage;
 using Sift.Tests.Integration.Infrastructure;
+using Sift.Tests.Integration.WebConsole;
 
 namespace Sift.Tests.Integration.Approvals.Teams;
 
@@ -357,6 +358,68 @@ public sealed partial class TeamsApprovalTests
         });
         var error = Assert.ThrowsAny<Exception>(() => host.Services);
         Assert.Contains("Sift:Teams:LinkSigningKey is missing", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_sign_in_required_a_link_acts_only_for_a_signed_in_approver_of_the_messages_mailbox()
+    {
+        await using var teams = await FakeTeamsWebhook.StartAsync();
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        var settings = teams.Settings();
+        foreach (var (key, value) in ConsoleSession.Accounts())
+        {
+            settings[key] = value;
+        }
+
+        settings["Sift:Teams:RequireSignIn"] = "true";
+        await using var host = new SiftTestHost(database, settings);
+        var id = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+        await host.RunWorkflowsAsync();
+        var approve = FakeTeamsWebhook.Buttons(Assert.Single(teams.Cards))["Approve"];
+
+        // Nobody signed in: the page says to sign in and links to the login, which comes back here.
+        var anonymous = await GetAsync(host.CreateClient(), approve);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.Status);
+        Assert.Contains($"/console/login?returnUrl={Uri.EscapeDataString(approve.AbsolutePath)}", anonymous.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("__RequestVerificationToken", anonymous.Html, StringComparison.Ordinal);
+
+        // An approver of another mailbox: refused, on the page and on a post.
+        var sales = host.CreateClient();
+        var refused = await SignInAsync(sales, ConsoleSession.SalesApprover, approve.AbsolutePath);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        Assert.Contains("may not decide mail of the mailbox", refused.Html, StringComparison.Ordinal);
+
+        // An approver of this mailbox: the login brings them back to the page, whose post decides in their name.
+        var alice = host.CreateClient();
+        var page = await SignInAsync(alice, ConsoleSession.SupportApprover, approve.AbsolutePath);
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.DoesNotContain("name=\"by\"", page.Html, StringComparison.Ordinal);
+        var forbiddenPost = await PostAsync(sales, approve, page.Html, new() { ["by"] = "otto" });
+        Assert.Equal(HttpStatusCode.Forbidden, forbiddenPost.Status);
+        Assert.Equal(MessageStatus.AwaitingReview, (await host.GetAsync(id)).Status);
+
+        var done = await PostAsync(alice, approve, page.Html, new() { ["by"] = "someone else" });
+        Assert.Equal(HttpStatusCode.OK, done.Status);
+        await host.RunWorkflowsAsync();
+        var sent = await host.GetAsync(id);
+        Assert.Equal(MessageStatus.Sent, sent.Status);
+        Assert.Equal($"teams-link:{ConsoleSession.SupportApprover} (support-team)", sent.Draft!.Approver);
+    }
+
+    /// <summary>Signs in through the console's login form with a return address, following the redirect back as a browser would.</summary>
+    private static async Task<(HttpStatusCode Status, string Html)> SignInAsync(HttpClient client, string user, string returnUrl)
+    {
+        var login = await client.GetStringAsync(new Uri($"/console/login?returnUrl={Uri.EscapeDataString(returnUrl)}", UriKind.Relative));
+        var fields = new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(AntiforgeryField().Match(login).Groups[1].Value),
+            ["user"] = user,
+            ["password"] = ConsoleSession.Password,
+            ["returnUrl"] = returnUrl,
+        };
+        using var response = await client.PostAsync(new Uri("/console/login", UriKind.Relative), new FormUrlEncodedContent(fields));
+        Assert.Equal(returnUrl, response.RequestMessage!.RequestUri!.AbsolutePath);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     private static ApprovalLinks Links(SiftTestHost host) => host.Services.GetRequiredService<ApprovalLinks>();
