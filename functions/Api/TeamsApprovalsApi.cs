@@ -46,17 +46,13 @@ internal static class TeamsApprovalsApi
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var checkedLink = await CheckAsync(token, options.CurrentValue, links, time, cancellationToken);
+        var checkedLink = await CheckAsync(token, context, options.CurrentValue, links, access, time, cancellationToken);
         if (checkedLink.Refusal is { } refusal)
         {
             return Page(context, refusal.Status, refusal.Title, refusal.Body);
         }
 
         var (link, item) = (checkedLink.Link!, checkedLink.Item!);
-        if (SignInRefusal(context, options.CurrentValue, access, item) is { } denied)
-        {
-            return Page(context, denied.Status, denied.Title, denied.Body);
-        }
 
         var tokens = antiforgery.GetAndStoreTokens(context);
         return Page(context, StatusCodes.Status200OK, Verb(link.Action) + "?", ConfirmForm(context, link, item, tokens));
@@ -73,17 +69,13 @@ internal static class TeamsApprovalsApi
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var checkedLink = await CheckAsync(token, options.CurrentValue, links, time, cancellationToken);
+        var checkedLink = await CheckAsync(token, context, options.CurrentValue, links, access, time, cancellationToken);
         if (checkedLink.Refusal is { } refusal)
         {
             return Page(context, refusal.Status, refusal.Title, refusal.Body);
         }
 
         var (link, item) = (checkedLink.Link!, checkedLink.Item!);
-        if (SignInRefusal(context, options.CurrentValue, access, item) is { } denied)
-        {
-            return Page(context, denied.Status, denied.Title, denied.Body);
-        }
 
         if (!context.Request.HasFormContentType)
         {
@@ -135,32 +127,36 @@ internal static class TeamsApprovalsApi
 
     /// <summary>
     /// With <see cref="TeamsOptions.RequireSignIn"/>, the page acts only for a signed-in person who may decide the message's
-    /// mailbox: the link then proves where the click came from, the sign-in who clicked.
+    /// mailbox: the link then proves where the click came from, the sign-in who clicked. Asked before anything about the
+    /// message or the link's use is shown, so a forwarded link tells a stranger nothing but "sign in".
     /// </summary>
-    private static Refusal? SignInRefusal(HttpContext context, TeamsOptions options, MailboxAccess access, ApprovalItem item)
+    private static Refusal? SignInRefusal(HttpContext context, TeamsOptions options)
     {
-        if (!options.RequireSignIn)
+        if (!options.RequireSignIn || context.User.Identity is { IsAuthenticated: true })
         {
             return null;
         }
 
-        if (context.User.Identity is not { IsAuthenticated: true } identity)
-        {
-            var back = Uri.EscapeDataString(context.Request.PathBase + context.Request.Path);
-            return new Refusal(StatusCodes.Status401Unauthorized, "Sign in first",
-                $"<p>This Sift decides review links only for people signed in to it. <a id=\"sign-in\" href=\"{SecurityExtensions.LoginPath}?returnUrl={back}\">Sign in</a>, and you come back to this page.</p>");
-        }
+        var back = Uri.EscapeDataString(context.Request.PathBase + context.Request.Path);
+        return new Refusal(StatusCodes.Status401Unauthorized, "Sign in first",
+            $"<p>This Sift decides review links only for people signed in to it. <a id=\"sign-in\" href=\"{SecurityExtensions.LoginPath}?returnUrl={back}\">Sign in</a>, and you come back to this page.</p>");
+    }
 
-        return access.CanDecide(context.User, item.Mailbox)
+    /// <summary>With <see cref="TeamsOptions.RequireSignIn"/>, the signed-in person must be an approver of the message's mailbox.</summary>
+    private static Refusal? MailboxRefusal(HttpContext context, TeamsOptions options, MailboxAccess access, ApprovalItem item) =>
+        !options.RequireSignIn || access.CanDecide(context.User, item.Mailbox)
             ? null
             : new Refusal(StatusCodes.Status403Forbidden, "Not yours to decide",
-                $"<p>You are signed in as {Encode(identity.Name ?? "someone")}, who may not decide mail of the mailbox {Encode(item.Mailbox)} (<code>Sift:Access:Mailboxes</code>). Nothing was changed; ask its approvers, or an admin.</p>");
-    }
+                $"<p>You are signed in as {Encode(context.User.Identity?.Name ?? "someone")}, who may not decide mail of the mailbox {Encode(item.Mailbox)} (<code>Sift:Access:Mailboxes</code>). Nothing was changed; ask its approvers, or an admin.</p>");
 
     private sealed record Checked(ApprovalLink? Link, ApprovalItem? Item, Refusal? Refusal);
 
-    /// <summary>Everything a link must pass before its page is shown or its action taken: signature, expiry, single use, and a message that still waits.</summary>
-    private static async Task<Checked> CheckAsync(string token, TeamsOptions options, ApprovalLinks links, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Everything a link must pass before its page is shown or its action taken: signature, expiry, sign-in (when required),
+    /// the mailbox's approvers (when sign-in is required), single use, and a message that still waits.
+    /// </summary>
+    private static async Task<Checked> CheckAsync(
+        string token, HttpContext context, TeamsOptions options, ApprovalLinks links, MailboxAccess access, TimeProvider time, CancellationToken cancellationToken)
     {
         var verification = ApprovalLinkToken.Verify(token, options.KeyBytes(), time.GetUtcNow());
         if (verification.Check == LinkCheck.Tampered)
@@ -176,22 +172,32 @@ internal static class TeamsApprovalsApi
                 $"<p>The link expired at {Encode(When(link.ExpiresAt))}. Decide in Sift's console instead.</p>");
         }
 
+        if (SignInRefusal(context, options) is { } signIn)
+        {
+            return new Checked(null, null, signIn);
+        }
+
         var row = await links.FindAsync(link.Nonce, cancellationToken);
         if (row is null || row.MessageId != link.MessageId || row.Action != link.Action)
         {
             return Refuse(StatusCodes.Status404NotFound, "Unknown link", "<p>Sift has no record of this link. Decide in Sift's console instead.</p>");
         }
 
-        if (row.UsedAt is { } usedAt)
-        {
-            return Refuse(StatusCodes.Status410Gone, "This link was already used",
-                $"<p>It was used by {Encode(row.UsedBy ?? "someone")} at {Encode(When(usedAt))}. Each link acts once.</p>");
-        }
-
         var item = await links.FindItemAsync(link.MessageId, ReviewDecision.EventName, cancellationToken);
         if (item is null)
         {
             return Refuse(StatusCodes.Status404NotFound, "Unknown message", "<p>The message this link is for no longer exists.</p>");
+        }
+
+        if (MailboxRefusal(context, options, access, item) is { } notAllowed)
+        {
+            return new Checked(null, null, notAllowed);
+        }
+
+        if (row.UsedAt is { } usedAt)
+        {
+            return Refuse(StatusCodes.Status410Gone, "This link was already used",
+                $"<p>It was used by {Encode(row.UsedBy ?? "someone")} at {Encode(When(usedAt))}. Each link acts once.</p>");
         }
 
         if (item.Decisions > 0)

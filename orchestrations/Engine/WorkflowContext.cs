@@ -51,6 +51,12 @@ public sealed class WorkflowContext
 
     public InboundMessage Message { get; }
 
+    /// <summary>
+    /// The message's owner on record when this run began: changed by the workflow's own updates and by a person
+    /// reassigning a waiting review. It can differ between runs, so read it only inside a step, whose result is recorded.
+    /// </summary>
+    public string? OwnerOnRecord => _history.Owner;
+
     /// <summary>The current time. Use it only inside a step, whose result is then recorded.</summary>
     public DateTimeOffset Now => _time.GetUtcNow();
 

@@ -69,14 +69,14 @@ internal sealed class WorkflowStore(SiftDatabase database)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(
             """
-            SELECT mailbox AS Mailbox, content AS Content FROM messages WHERE id = @messageId;
+            SELECT mailbox AS Mailbox, content AS Content, owner AS Owner FROM messages WHERE id = @messageId;
             SELECT name AS Name, result AS Result FROM workflow_steps WHERE message_id = @messageId;
             SELECT name AS Name, payload AS Result FROM workflow_events WHERE message_id = @messageId;
             SELECT idempotency_key AS IdempotencyKey, kind AS Kind, state AS State, result AS Result FROM side_effects WHERE message_id = @messageId;
             """,
             new { messageId },
             cancellationToken: cancellationToken));
-        var message = await grid.ReadSingleOrDefaultAsync<(string Mailbox, string Content)?>();
+        var message = await grid.ReadSingleOrDefaultAsync<(string Mailbox, string Content, string? Owner)?>();
         if (message is null)
         {
             return null;
@@ -85,7 +85,7 @@ internal sealed class WorkflowStore(SiftDatabase database)
         var steps = (await grid.ReadAsync<(string Name, string Result)>()).ToDictionary(s => s.Name, s => s.Result, StringComparer.Ordinal);
         var events = (await grid.ReadAsync<(string Name, string Result)>()).ToDictionary(s => s.Name, s => s.Result, StringComparer.Ordinal);
         var effects = (await grid.ReadAsync<SideEffectRecord>()).ToDictionary(s => s.IdempotencyKey, StringComparer.Ordinal);
-        return new WorkflowHistory(message.Value.Mailbox, message.Value.Content, steps, events, effects);
+        return new WorkflowHistory(message.Value.Mailbox, message.Value.Content, steps, events, effects) { Owner = message.Value.Owner };
     }
 
     /// <summary>
@@ -295,6 +295,9 @@ internal sealed record WorkflowHistory(
     IReadOnlyDictionary<string, string> Events,
     IReadOnlyDictionary<string, SideEffectRecord> SideEffects)
 {
+    /// <summary>The message's owner on record when the history was loaded (a reviewer may have reassigned it since routing).</summary>
+    public string? Owner { get; init; }
+
     private static readonly Dictionary<string, string> NoEntries = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, SideEffectRecord> NoEffects = new(StringComparer.Ordinal);
 

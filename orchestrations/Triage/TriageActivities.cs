@@ -253,9 +253,10 @@ public sealed class TriageActivities(
     public ReviewRequest RequestReview(RouteDecision route, DateTimeOffset now)
     {
         var inTeams = teams.PostsFor(route.Owner);
-        return slackOptions.CurrentValue.ChannelFor(route.Owner) is { } channel
+        var request = slackOptions.CurrentValue.ChannelFor(route.Owner) is { } channel
             ? new ReviewRequest("slack", route.Owner, route.SlaDeadline, now) { SlackChannel = channel, Teams = inTeams }
             : new ReviewRequest(inTeams ? "teams" : "console", route.Owner, route.SlaDeadline, now) { Teams = inTeams };
+        return request with { TeamsDecisions = inTeams && teams.PostsDecisions };
     }
 
     /// <summary>Posts the review card with its signed links to the owner's Teams webhook; a refusal no retry can fix is returned, not thrown.</summary>

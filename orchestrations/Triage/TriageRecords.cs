@@ -23,6 +23,9 @@ public sealed record ReviewRequest(string Channel, string Owner, DateTimeOffset 
 
     /// <summary>Whether the card also goes to the owner's Teams webhook (the URL itself, a secret, is not kept in the history).</summary>
     public bool Teams { get; init; }
+
+    /// <summary>Whether the decision is announced in Teams with a follow-up card; null in histories written before it was recorded.</summary>
+    public bool? TeamsDecisions { get; init; }
 }
 
 /// <summary>Which hosted-model steps a reply takes (a grounded review draft, a paraphrase), decided once and recorded.</summary>
@@ -32,7 +35,11 @@ public sealed record DraftPlan(bool Grounded, bool Paraphrase, string Reason);
 public sealed record SendGate(bool KillSwitch, bool DryRun, string Reason);
 
 /// <summary>An SLA escalation: the review passed its deadline and moved to the fallback owner.</summary>
-public sealed record Escalation(string FromOwner, string ToOwner, DateTimeOffset DeadlineMissed);
+public sealed record Escalation(string FromOwner, string ToOwner, DateTimeOffset DeadlineMissed)
+{
+    /// <summary>Whether the fallback owner's Teams channel gets the card; null in histories written before it was recorded.</summary>
+    public bool? TeamsCard { get; init; }
+}
 
 /// <summary>The workflow's final record of what happened to the message.</summary>
 public sealed record TriageOutcome(string Status, string Route, bool Sent);

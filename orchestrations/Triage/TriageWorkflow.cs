@@ -40,6 +40,8 @@ public sealed class TriageWorkflow(TriageActivities activities)
             PolicyFlags = TriageActivities.Flags(classification.PolicyFlags),
         });
 
+        // The owner is written once, when routing first runs: a replay must not undo a reassignment made while the review waited.
+        var routedNow = !ctx.Completed("route");
         var route = ctx.Step("route", () => activities.Route(email, ctx.Mailbox, classification, ctx.Now),
             r => new AuditNote($"routed to {r.Action}, owner {r.Owner}", string.Join("; ", r.Explanation.Select(m => $"{m.Rule}: {m.Reason}")), PolicyVersion: r.PolicyVersion));
 
@@ -54,7 +56,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
             }
         }
 
-        ctx.Update(new MessagePatch { Owner = route.Owner, Route = route.Action, Explanation = TriageActivities.Explain(route) });
+        ctx.Update(new MessagePatch { Owner = routedNow ? route.Owner : null, Route = route.Action, Explanation = TriageActivities.Explain(route) });
 
         var outcome = route.Action switch
         {
@@ -185,10 +187,20 @@ public sealed class TriageWorkflow(TriageActivities activities)
         var decision = ctx.WaitForEvent<ReviewDecision>(ReviewDecision.EventName, request.Deadline);
         if (decision.TimedOut)
         {
-            var fallback = activities.Policy.FallbackOwner;
-            var escalation = ctx.Step("escalate", () => new Escalation(request.Owner, fallback, request.Deadline),
+            // Escalated from whoever holds the review now (it may have been reassigned), and the Teams choice is made
+            // here and recorded, so a configuration changed later cannot post a late card when the decision replays.
+            var escalatedNow = !ctx.Completed("escalate");
+            var escalation = ctx.Step("escalate",
+                () =>
+                {
+                    var fallback = activities.Policy.FallbackOwner;
+                    return new Escalation(ctx.OwnerOnRecord ?? request.Owner, fallback, request.Deadline) { TeamsCard = activities.PostsTeamsFor(fallback) };
+                },
                 e => new AuditNote($"SLA missed: escalated from {e.FromOwner} to {e.ToOwner}", $"no decision by {e.DeadlineMissed:O}"));
-            ctx.Update(new MessagePatch { Owner = escalation.ToOwner });
+            if (escalatedNow)
+            {
+                ctx.Update(new MessagePatch { Owner = escalation.ToOwner });
+            }
             if (post is not null)
             {
                 var key = $"slack-remind:{ctx.MessageId:N}";
@@ -199,7 +211,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
                     cancellationToken);
             }
 
-            if (activities.PostsTeamsFor(escalation.ToOwner))
+            if (escalation.TeamsCard ?? activities.PostsTeamsFor(escalation.ToOwner))
             {
                 // A Workflows card cannot be updated or threaded: the fallback owner's channel gets the card again.
                 await ctx.SideEffectAsync("teams-escalate", $"teams-escalate:{ctx.MessageId:N}",
@@ -237,7 +249,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
         if (sentText is null)
         {
             ctx.Update(new MessagePatch { Status = MessageStatus.Rejected });
-            await ShowDecisionAsync(ctx, post, teams, card, review, sent: false, cancellationToken);
+            await ShowDecisionAsync(ctx, request, post, teams, card, review, sent: false, cancellationToken);
             return new TriageOutcome(MessageStatus.Rejected, RouteAction.Review, Sent: false);
         }
 
@@ -247,14 +259,14 @@ public sealed class TriageWorkflow(TriageActivities activities)
             var held = ctx.Step("review-mismatch", () => new TriageOutcome(MessageStatus.Assigned, RouteAction.Human, Sent: false),
                 _ => new AuditNote("approval not sent: the draft differs from the one the reviewer saw", "a person answers this message"));
             ctx.Update(new MessagePatch { Status = MessageStatus.Assigned, Route = RouteAction.Human });
-            await ShowDecisionAsync(ctx, post, teams, card, review, sent: false, cancellationToken);
+            await ShowDecisionAsync(ctx, request, post, teams, card, review, sent: false, cancellationToken);
             return held;
         }
 
         var gate = ctx.Step("send-gate-review", activities.CheckSendGate, g => new AuditNote($"before the approved send: {g.Reason}", null));
         if (route.DryRun || gate.DryRun)
         {
-            await ShowDecisionAsync(ctx, post, teams, card, review, sent: false, cancellationToken);
+            await ShowDecisionAsync(ctx, request, post, teams, card, review, sent: false, cancellationToken);
             return DryRun(ctx, RouteAction.Review);
         }
 
@@ -262,7 +274,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
         var lint = review.Action == ReviewDecision.Edit ? EditedLintResult(activities.LintEdited(sentText, draft, ctx.Message, route, classification.Intent)) : LintResult(draft);
         await SendAsync(ctx, sentText, automatic: false, route, lint, cancellationToken);
         ctx.Update(new MessagePatch { Status = MessageStatus.Sent });
-        await ShowDecisionAsync(ctx, post, teams, card, review, sent: true, cancellationToken);
+        await ShowDecisionAsync(ctx, request, post, teams, card, review, sent: true, cancellationToken);
         return new TriageOutcome(MessageStatus.Sent, RouteAction.Review, Sent: true);
     }
 
@@ -296,7 +308,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
             cancellationToken);
 
     /// <summary>Replaces the Slack card's buttons with who decided what, and when; in Teams, a follow-up card says it.</summary>
-    private async Task ShowDecisionAsync(WorkflowContext ctx, SlackPost? post, TeamsOutcome? teams, SlackReviewCard card, ReviewDecision review, bool sent, CancellationToken cancellationToken)
+    private async Task ShowDecisionAsync(WorkflowContext ctx, ReviewRequest request, SlackPost? post, TeamsOutcome? teams, SlackReviewCard card, ReviewDecision review, bool sent, CancellationToken cancellationToken)
     {
         var outcome = SlackMessages.Outcome(review.Action, review.By, review.At, sent);
         if (post is not null)
@@ -308,7 +320,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
                 cancellationToken);
         }
 
-        if (teams is { Error: null } && activities.PostsTeamsDecisions)
+        if (teams is { Error: null } && (request.TeamsDecisions ?? activities.PostsTeamsDecisions))
         {
             await ctx.SideEffectAsync("teams-decision", $"teams-decision:{ctx.MessageId:N}",
                 _ => Task.FromResult<TeamsOutcome?>(null),

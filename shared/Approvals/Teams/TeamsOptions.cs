@@ -32,8 +32,11 @@ public sealed class TeamsOptions
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan? LinkLifetime { get; set; }
 
-    /// <summary>How long after the SLA deadline a link still works (an escalated review can still be decided from the card).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    /// <summary>
+    /// How long after the SLA deadline a link still works (an escalated review can still be decided from the card). At
+    /// least five minutes: the escalation card is posted after the deadline, and its links must not be born expired.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00")]
     public TimeSpan LinkMargin { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>The longest a link lives, whatever the deadline.</summary>

@@ -225,6 +225,16 @@ public sealed class ConsoleBrowserTests
         var audit = Assert.Single(detail.Audit, a => a.Step == "reassign");
         Assert.Equal($"console:{ConsoleSession.SupportApprover}", audit.Actor);
         Assert.Equal("reassigned from support-team to support-lead", audit.What);
+
+        // The decision resumes the workflow, which replays its routing: the owner stays the one it was moved to.
+        await page.Locator("#approve").ClickAsync();
+        await page.WaitForURLAsync($"**/console/messages/{id}?done=approve");
+        await session.Host.RunWorkflowsAsync();
+        var sent = await session.Host.GetAsync(id);
+        Assert.Equal(MessageStatus.Sent, sent.Status);
+        Assert.Equal("support-lead", sent.Classification.Owner);
+        await page.ReloadAsync();
+        Assert.Equal("support-lead", await page.Locator("#owner-now").InnerTextAsync());
     }
 
     /// <summary>Submits a form the page does not offer, with the page's own antiforgery token (the sign-out form's).</summary>

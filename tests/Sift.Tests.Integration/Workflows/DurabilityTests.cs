@@ -6,6 +6,7 @@ using Sift.Api;
 using Sift.Mail;
 using Sift.Storage;
 using Sift.Tests.Integration.Infrastructure;
+using Sift.Triage;
 
 namespace Sift.Tests.Integration.Workflows;
 
@@ -155,6 +156,55 @@ public sealed class DurabilityTests
         Assert.Equal(MessageStatus.Sent, sent.Status);
         Assert.Equal("lead@contoso.example", sent.Draft!.Approver);
         Assert.Equal((long)TimeSpan.FromMinutes(271).TotalMilliseconds, sent.Draft.LatencyMs);
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task A_reassigned_review_escalates_from_its_new_owner_and_keeps_the_owner_it_has_when_decided(string engine)
+    {
+        await using var database = await TestDatabase.CreateAsync(engine);
+        var time = new FakeTimeProvider(Start);
+        await using var host = new SiftTestHost(database, services: s => s.AddSingleton<TimeProvider>(time));
+        var siftDatabase = host.Services.GetRequiredService<SiftDatabase>();
+        var first = await host.IngestAsync(TestMail.Sample("01-support.eml"));
+        var second = await host.IngestAsync(System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(TestMail.Sample("01-support.eml")).Replace("Message-ID: <", "Message-ID: <second-", StringComparison.Ordinal)));
+        Assert.Equal(2, await host.RunWorkflowsAsync());
+
+        // Both move to sales-team while they wait; the first is decided before its deadline, the second passes it.
+        foreach (var id in new[] { first, second })
+        {
+            var (outcome, _) = await siftDatabase.ReassignAsync(id, "sales-team", "console:lead@contoso.example", time, CancellationToken.None);
+            Assert.Equal(Sift.Engine.EventOutcome.Accepted, outcome);
+        }
+
+        using (var decision = await host.DecideAsync(first, "approve", by: "sales@contoso.example"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, decision.StatusCode);
+        }
+
+        Assert.Equal(1, await host.RunWorkflowsAsync());
+        var sent = await host.GetAsync(first);
+        Assert.Equal(MessageStatus.Sent, sent.Status);
+        Assert.Equal("sales-team", sent.Classification.Owner);
+
+        time.Advance(TimeSpan.FromMinutes(241));
+        Assert.Equal(1, await host.RunWorkflowsAsync());
+        var escalated = await host.GetAsync(second);
+        Assert.Equal("support-lead", escalated.Classification.Owner);
+        Assert.Contains(escalated.Audit, a => a.Step == "escalate" && a.What == "SLA missed: escalated from sales-team to support-lead");
+
+        // A reassignment after the escalation also holds through the decision's replay of the escalation.
+        Assert.Equal(Sift.Engine.EventOutcome.Accepted, (await siftDatabase.ReassignAsync(second, "support-team", "console:lead@contoso.example", time, CancellationToken.None)).Outcome);
+        using (var decision = await host.DecideAsync(second, "reject", by: "agent@contoso.example"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, decision.StatusCode);
+        }
+
+        Assert.Equal(1, await host.RunWorkflowsAsync());
+        var rejected = await host.GetAsync(second);
+        Assert.Equal(MessageStatus.Rejected, rejected.Status);
+        Assert.Equal("support-team", rejected.Classification.Owner);
     }
 
     [Theory]

@@ -404,6 +404,18 @@ public sealed partial class TeamsApprovalTests
         var sent = await host.GetAsync(id);
         Assert.Equal(MessageStatus.Sent, sent.Status);
         Assert.Equal($"teams-link:{ConsoleSession.SupportApprover} (support-team)", sent.Draft!.Approver);
+
+        // The used link tells who used it only to a signed-in approver of the mailbox; to others it says no more than before.
+        var stranger = await GetAsync(host.CreateClient(), approve);
+        Assert.Equal(HttpStatusCode.Unauthorized, stranger.Status);
+        Assert.DoesNotContain(ConsoleSession.SupportApprover, stranger.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain(sent.Subject, stranger.Html, StringComparison.Ordinal);
+        var otherMailbox = await GetAsync(sales, approve);
+        Assert.Equal(HttpStatusCode.Forbidden, otherMailbox.Status);
+        Assert.DoesNotContain(ConsoleSession.SupportApprover, otherMailbox.Html, StringComparison.Ordinal);
+        var used = await GetAsync(alice, approve);
+        Assert.Equal(HttpStatusCode.Gone, used.Status);
+        Assert.Contains(ConsoleSession.SupportApprover, used.Html, StringComparison.Ordinal);
     }
 
     /// <summary>Signs in through the console's login form with a return address, following the redirect back as a browser would.</summary>
