@@ -73,6 +73,7 @@ var app = builder.Build();
 app.MapSiftDefaults();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.MapSiftConsole();
 app.MapMessagesApi();
 app.MapPolicyApi();

@@ -25,7 +25,7 @@ internal static class ConsolePages
     public static IEndpointRouteBuilder MapSiftConsole(this IEndpointRouteBuilder app)
     {
         app.MapGet("/console/login", LoginPage).AllowAnonymous();
-        app.MapPost("/console/login", LoginAsync).AllowAnonymous();
+        app.MapPost("/console/login", LoginAsync).AllowAnonymous().RequireRateLimiting(SecurityExtensions.LoginRateLimit);
         app.MapGet("/console/login/entra", EntraChallenge).AllowAnonymous();
         app.MapPost("/console/logout", LogoutAsync).AllowAnonymous();
         app.MapGet("/console/denied", Denied).AllowAnonymous();

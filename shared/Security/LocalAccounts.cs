@@ -19,6 +19,29 @@ public sealed class LocalAccounts(IOptionsMonitor<LocalAccountsOptions> options,
 
     private string? EnvironmentPassword => configuration[LocalAccountsOptions.PasswordVariable];
 
+    /// <summary>A hash no password matches, checked for unknown users so that an answer's timing does not tell which users exist.</summary>
+    private static readonly string DecoyHash = LocalPasswords.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+
+    /// <summary>
+    /// The role a local account has now, or null when it no longer exists or local sign-in is off: a signed-in session is
+    /// checked against it, so a removed account or a lowered role takes effect on the next request.
+    /// </summary>
+    public string? CurrentRole(string user)
+    {
+        if (ReplacedByEntra || string.IsNullOrEmpty(user))
+        {
+            return null;
+        }
+
+        var current = options.CurrentValue;
+        if (string.Equals(user, current.LocalAdmin.User, StringComparison.OrdinalIgnoreCase))
+        {
+            return AdminConfigured ? SiftRoles.Admin : null;
+        }
+
+        return current.Users.TryGetValue(user, out var account) && LocalPasswords.IsWellFormed(account.PasswordHash) ? SiftRoles.Parse(account.Role) : null;
+    }
+
     /// <summary>The account's user name (as configured) and role when the password matches; null otherwise.</summary>
     public (string User, string Role)? Verify(string user, string password)
     {
@@ -36,11 +59,13 @@ public sealed class LocalAccounts(IOptionsMonitor<LocalAccountsOptions> options,
             return ok ? (current.LocalAdmin.User, SiftRoles.Admin) : null;
         }
 
-        return current.Users.FirstOrDefault(u => string.Equals(u.Key, user, StringComparison.OrdinalIgnoreCase)) is { Value: { } account } match
-            && SiftRoles.Parse(account.Role) is { } role
-            && LocalPasswords.Verify(password, account.PasswordHash)
-            ? (match.Key, role)
-            : null;
+        if (current.Users.FirstOrDefault(u => string.Equals(u.Key, user, StringComparison.OrdinalIgnoreCase)) is not { Value: { } account } match)
+        {
+            LocalPasswords.Verify(password, DecoyHash);
+            return null;
+        }
+
+        return SiftRoles.Parse(account.Role) is { } role && LocalPasswords.Verify(password, account.PasswordHash) ? (match.Key, role) : null;
     }
 
     private static bool FixedTimeEquals(string presented, string expected) =>

@@ -1,7 +1,10 @@
+using System.Globalization;
 using System.Security.Claims;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,7 +43,30 @@ public static class SecurityExtensions
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
                 cookie.SlidingExpiration = true;
+                cookie.Events.OnSigningIn = context =>
+                {
+                    context.Properties.Items[SignedInAtItem] = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+                    return Task.CompletedTask;
+                };
+                cookie.Events.OnValidatePrincipal = ValidateSessionAsync;
             });
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(LoginRateLimit, http =>
+            {
+                var perMinute = http.RequestServices.GetRequiredService<IOptionsMonitor<LocalAccountsOptions>>().CurrentValue.LoginAttemptsPerMinute;
+                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            });
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                var response = context.HttpContext.Response;
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                response.Headers.RetryAfter = "60";
+                response.ContentType = "text/plain; charset=utf-8";
+                await response.WriteAsync("Too many sign-in attempts from this address. Wait a minute, then try again.", cancellationToken);
+            };
+        });
 
         AddEntra(builder.Services);
         builder.Services.AddAuthorizationBuilder()
@@ -103,6 +129,39 @@ public static class SecurityExtensions
                 oidc.Validate(Scheme);
                 return true;
             });
+    }
+
+    /// <summary>The rate-limiting policy of the login form's POST: <see cref="LocalAccountsOptions.LoginAttemptsPerMinute"/> per client address.</summary>
+    public const string LoginRateLimit = "console-login";
+
+    private const string SignedInAtItem = ".sift.signed-in-at";
+
+    /// <summary>
+    /// Every request with a console cookie: a session older than <see cref="LocalAccountsOptions.MaxSessionAge"/> ends
+    /// (sliding renewal never makes it older than that), and a local account's role is read again, so a removed account
+    /// or a changed role takes effect at once instead of when the cookie expires.
+    /// </summary>
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var services = context.HttpContext.RequestServices;
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var maxAge = services.GetRequiredService<IOptionsMonitor<LocalAccountsOptions>>().CurrentValue.MaxSessionAge;
+        var fresh = context.Properties.Items.TryGetValue(SignedInAtItem, out var at)
+            && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var signedInAt)
+            && now - signedInAt < maxAge;
+        var stillValid = fresh;
+        if (fresh && context.Principal?.Identity is { AuthenticationType: "local", Name: { } user })
+        {
+            var role = services.GetRequiredService<LocalAccounts>().CurrentRole(user);
+            stillValid = role is not null && SiftRoles.Implied(role).Order(StringComparer.Ordinal)
+                .SequenceEqual(context.Principal.FindAll(SiftRoles.RoleClaim).Select(c => c.Value).Order(StringComparer.Ordinal));
+        }
+
+        if (!stillValid)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        }
     }
 
     /// <summary>The principal of a local sign-in, with the same claim types as an Entra ID one.</summary>

@@ -14,6 +14,17 @@ public sealed class LocalAccountsOptions
 
     /// <summary>User name → role and password hash: more local accounts (a viewer, an approver) for a small team.</summary>
     public Dictionary<string, LocalUserOptions> Users { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The longest a console sign-in lasts, however active the person is (the cookie slides for 8 hours of inactivity
+    /// within it); then they sign in again and an Entra ID sign-in picks up the roles and groups as they are then.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00")]
+    public TimeSpan MaxSessionAge { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>Sign-in attempts one client address may make per minute before the login answers 429.</summary>
+    [Range(1, 1000)]
+    public int LoginAttemptsPerMinute { get; set; } = 10;
 }
 
 public sealed class LocalAdminOptions

@@ -27,17 +27,17 @@ public sealed class ConsoleBrowserTests
 
         await page.GetByLabel("Mailbox").SelectOptionAsync(ConsoleSession.SalesMailbox);
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
-        await page.WaitForURLAsync("**/console?mailbox=*");
+        await ConsoleSession.ArrivedAsync(page, "**/console?mailbox=*");
         Assert.Equal([sales.ToString()], await page.Locator("#queue tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)"));
 
-        await page.GotoAsync("/console?intent=support");
+        await ConsoleSession.OpenAsync(page, "/console?intent=support");
         Assert.Equal([support.ToString()], await page.Locator("#queue tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)"));
-        await page.GotoAsync("/console?sla=overdue");
+        await ConsoleSession.OpenAsync(page, "/console?sla=overdue");
         Assert.Equal(0, await page.Locator("#queue tbody tr").CountAsync());
         Assert.Contains("Nothing waits for review", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
 
-        await page.GotoAsync("/console");
-        var png = await page.ScreenshotAsync(new() { FullPage = true });
+        await ConsoleSession.OpenAsync(page, "/console");
+        var png = await ConsoleSession.ScreenshotAsync(page);
         AssertRendered(png, "queue.png");
         var table = await page.Locator("#queue").BoundingBoxAsync();
         Assert.NotNull(table);
@@ -54,7 +54,7 @@ public sealed class ConsoleBrowserTests
         var page = session.Page;
 
         await page.Locator($"tr[data-id='{id}'] a.row-link").ClickAsync();
-        await page.WaitForURLAsync($"**/console/messages/{id}");
+        await ConsoleSession.ArrivedAsync(page, $"**/console/messages/{id}");
         Assert.Equal(detail.Subject, await page.Locator("#subject").InnerTextAsync());
         Assert.Contains(detail.Text.Trim().Split('\n')[0].Trim(), await page.Locator("#email-text").InnerTextAsync(), StringComparison.Ordinal);
         var explanation = await page.Locator("#explanation li").AllInnerTextsAsync();
@@ -67,7 +67,7 @@ public sealed class ConsoleBrowserTests
         Assert.Contains("route", await page.Locator("#audit").InnerTextAsync(), StringComparison.Ordinal);
         Assert.True(await page.Locator("#approve").IsVisibleAsync());
 
-        var png = await page.ScreenshotAsync(new() { FullPage = true });
+        var png = await ConsoleSession.ScreenshotAsync(page);
         AssertRendered(png, "message.png");
         foreach (var element in new[] { "#subject", "#explanation", "#draft-text", "#audit", "#approve" })
         {
@@ -90,11 +90,11 @@ public sealed class ConsoleBrowserTests
         await page.Keyboard.PressAsync("j");
         Assert.Equal(id.ToString(), await page.EvaluateAsync<string>("document.activeElement.closest('tr').dataset.id"));
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync($"**/console/messages/{id}");
+        await ConsoleSession.ArrivedAsync(page, $"**/console/messages/{id}");
         await page.Keyboard.PressAsync("a");
         Assert.Equal("approve", await page.EvaluateAsync<string>("document.activeElement.id"));
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync($"**/console/messages/{id}?done=approve");
+        await ConsoleSession.ArrivedAsync(page, $"**/console/messages/{id}?done=approve");
         Assert.Contains("Approved", await page.Locator("#notice").InnerTextAsync(), StringComparison.Ordinal);
 
         await session.Host.RunWorkflowsAsync();
@@ -103,7 +103,7 @@ public sealed class ConsoleBrowserTests
         Assert.Equal($"console:{ConsoleSession.AdminUser}", sent.Draft!.Approver);
         Assert.Single(Directory.GetFiles(session.Database.OutboxFolder, "*.eml"));
 
-        await page.ReloadAsync();
+        await ConsoleSession.OpenAsync(page, page.Url);
         Assert.Equal("sent", await page.Locator("#status").InnerTextAsync());
         Assert.Equal(sent.Draft.SentText!.Trim(), (await page.Locator("#sent-text").InnerTextAsync()).Trim());
         Assert.Equal(0, await page.Locator("#approve").CountAsync());
@@ -116,14 +116,14 @@ public sealed class ConsoleBrowserTests
         var id = await session.WaitingAsync();
         await session.SignInAsync();
         var page = session.Page;
-        await page.GotoAsync($"/console/messages/{id}");
+        await ConsoleSession.OpenAsync(page, $"/console/messages/{id}");
 
         const string Edited = "Hello,\n\nThank you for writing. We have reset the account and you can sign in again.\n\nContoso Support";
         await page.Keyboard.PressAsync("e");
         Assert.Equal("edit-text", await page.EvaluateAsync<string>("document.activeElement.id"));
         await page.GetByLabel("Edit the reply, then send it").FillAsync(Edited);
         await page.GetByRole(AriaRole.Button, new() { Name = "Send the edited reply" }).ClickAsync();
-        await page.WaitForURLAsync($"**/console/messages/{id}?done=edit");
+        await ConsoleSession.ArrivedAsync(page, $"**/console/messages/{id}?done=edit");
 
         await session.Host.RunWorkflowsAsync();
         var sent = await session.Host.GetAsync(id);
@@ -141,7 +141,7 @@ public sealed class ConsoleBrowserTests
         var id = await session.WaitingAsync();
         await session.SignInAsync(ConsoleSession.Viewer);
         var page = session.Page;
-        await page.GotoAsync($"/console/messages/{id}");
+        await ConsoleSession.OpenAsync(page, $"/console/messages/{id}");
 
         Assert.Equal("viewer", await page.Locator("#user-role").InnerTextAsync());
         Assert.Equal(0, await page.Locator("#approve").CountAsync());
@@ -163,15 +163,15 @@ public sealed class ConsoleBrowserTests
         await session.SignInAsync(ConsoleSession.SalesApprover);
         var page = session.Page;
 
-        await page.GotoAsync($"/console/messages/{support}");
+        await ConsoleSession.OpenAsync(page, $"/console/messages/{support}");
         Assert.Equal(0, await page.Locator("#approve").CountAsync());
         Assert.Contains(SiftTestHost.Mailbox, await page.Locator("#cannot-decide").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(403, await PostWithPageTokenAsync(page, $"/console/messages/{support}/decision", "approve"));
         Assert.Contains($"You may not decide mail of the mailbox {SiftTestHost.Mailbox}", await page.Locator("#notice").InnerTextAsync(), StringComparison.Ordinal);
 
-        await page.GotoAsync($"/console/messages/{sales}");
+        await ConsoleSession.OpenAsync(page, $"/console/messages/{sales}");
         await page.Locator("#reject").ClickAsync();
-        await page.WaitForURLAsync($"**/console/messages/{sales}?done=reject");
+        await ConsoleSession.ArrivedAsync(page, $"**/console/messages/{sales}?done=reject");
         await session.Host.RunWorkflowsAsync();
         Assert.Equal(MessageStatus.Rejected, (await session.Host.GetAsync(sales)).Status);
         Assert.Equal(MessageStatus.AwaitingReview, (await session.Host.GetAsync(support)).Status);
@@ -184,7 +184,7 @@ public sealed class ConsoleBrowserTests
         var id = await session.WaitingAsync();
         await session.SignInAsync();
         var page = session.Page;
-        await page.GotoAsync($"/console/messages/{id}");
+        await ConsoleSession.OpenAsync(page, $"/console/messages/{id}");
 
         // Someone else decides through the API while the page is open.
         using (var decided = await session.Host.DecideAsync(id, "reject"))
@@ -195,7 +195,7 @@ public sealed class ConsoleBrowserTests
         await session.Host.RunWorkflowsAsync();
         var response = await page.RunAndWaitForResponseAsync(() => page.Locator("#approve").ClickAsync(), r => r.Request.Method == "POST");
         Assert.Equal(409, response.Status);
-        await page.WaitForLoadStateAsync();
+        await page.Locator("#notice").WaitForAsync();
         var notice = await page.Locator("#notice").InnerTextAsync();
         Assert.Contains("Nothing was changed", notice, StringComparison.Ordinal);
         Assert.Contains("already recorded", notice, StringComparison.Ordinal);
@@ -212,12 +212,12 @@ public sealed class ConsoleBrowserTests
         var id = await session.WaitingAsync();
         await session.SignInAsync(ConsoleSession.SupportApprover);
         var page = session.Page;
-        await page.GotoAsync($"/console/messages/{id}");
+        await ConsoleSession.OpenAsync(page, $"/console/messages/{id}");
 
         await page.Keyboard.PressAsync("o");
         await page.GetByLabel("Reassign to").SelectOptionAsync("support-lead");
         await page.GetByRole(AriaRole.Button, new() { Name = "Reassign" }).ClickAsync();
-        await page.WaitForURLAsync($"**/console/messages/{id}?done=reassign");
+        await ConsoleSession.ArrivedAsync(page, $"**/console/messages/{id}?done=reassign");
         Assert.Equal("support-lead", await page.Locator("#owner-now").InnerTextAsync());
         var detail = await session.Host.GetAsync(id);
         Assert.Equal("support-lead", detail.Classification.Owner);
@@ -228,12 +228,12 @@ public sealed class ConsoleBrowserTests
 
         // The decision resumes the workflow, which replays its routing: the owner stays the one it was moved to.
         await page.Locator("#approve").ClickAsync();
-        await page.WaitForURLAsync($"**/console/messages/{id}?done=approve");
+        await ConsoleSession.ArrivedAsync(page, $"**/console/messages/{id}?done=approve");
         await session.Host.RunWorkflowsAsync();
         var sent = await session.Host.GetAsync(id);
         Assert.Equal(MessageStatus.Sent, sent.Status);
         Assert.Equal("support-lead", sent.Classification.Owner);
-        await page.ReloadAsync();
+        await ConsoleSession.OpenAsync(page, page.Url);
         Assert.Equal("support-lead", await page.Locator("#owner-now").InnerTextAsync());
     }
 
@@ -256,7 +256,7 @@ public sealed class ConsoleBrowserTests
             }
             """,
             new[] { action, decision }), r => r.Request.Method == "POST");
-        await page.WaitForLoadStateAsync();
+        await ConsoleSession.ArrivedAsync(page, "**" + action);
         return response.Status;
     }
 

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Sift.Security;
 using Sift.Storage;
 using Sift.Tests.Integration.Infrastructure;
 
@@ -107,6 +111,77 @@ public sealed partial class ConsoleHttpTests
     }
 
     /// <summary>Posts the login form with the token the login page gave (its cookie is kept by the client).</summary>
+    [Fact]
+    public async Task Sign_in_attempts_beyond_the_limit_per_minute_are_refused_with_429_even_with_the_right_password()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        var settings = ConsoleSession.Accounts();
+        settings["Sift:Console:LoginAttemptsPerMinute"] = "3";
+        await using var host = new SiftTestHost(database, settings);
+        var client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(client, "nobody-" + attempt, "guess")).Status);
+        }
+
+        var (status, body) = await SignInAsync(client, ConsoleSession.AdminUser, ConsoleSession.Password);
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.Contains("Too many sign-in attempts", body, StringComparison.Ordinal);
+        using var queue = await client.GetAsync(new Uri("/console", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, queue.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_local_account_whose_role_changes_loses_its_session_at_the_next_request()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var host = new SiftTestHost(database, ConsoleSession.Accounts());
+        var viewer = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var approver = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var admin = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(viewer, ConsoleSession.Viewer, ConsoleSession.Password)).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(approver, ConsoleSession.SupportApprover, ConsoleSession.Password)).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(admin, ConsoleSession.AdminUser, ConsoleSession.Password)).Status);
+
+        // The configuration changes under the running host, as a reloaded settings file would.
+        var configuration = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
+        configuration[$"Sift:Console:Users:{ConsoleSession.Viewer}:Role"] = SiftRoles.Approver;
+        configuration[$"Sift:Console:Users:{ConsoleSession.SupportApprover}:Role"] = SiftRoles.Viewer;
+        configuration.Reload();
+
+        foreach (var ended in new[] { viewer, approver })
+        {
+            using var response = await ended.GetAsync(new Uri("/console", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.Equal(SecurityExtensions.LoginPath, response.Headers.Location!.AbsolutePath);
+        }
+
+        using var unchanged = await admin.GetAsync(new Uri("/console", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, unchanged.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(viewer, ConsoleSession.Viewer, ConsoleSession.Password)).Status);
+        using var again = await viewer.GetAsync(new Uri("/console", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_session_ends_after_its_maximum_age_however_active_it_was()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var host = new SiftTestHost(database, ConsoleSession.Accounts(), services => services.AddSingleton<TimeProvider>(time));
+        var client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(client, ConsoleSession.AdminUser, ConsoleSession.Password)).Status);
+
+        // A request every four hours keeps the 8-hour sliding cookie alive; the 12-hour maximum still ends it.
+        foreach (var (after, expected) in new[] { (4, HttpStatusCode.OK), (8, HttpStatusCode.OK), (12, HttpStatusCode.Redirect) })
+        {
+            time.Advance(TimeSpan.FromHours(4));
+            using var response = await client.GetAsync(new Uri("/console", UriKind.Relative));
+            Assert.True(expected == response.StatusCode, $"after {after} hours the console answered {response.StatusCode}, expected {expected}");
+        }
+    }
+
     private static async Task<(HttpStatusCode Status, string Html)> SignInAsync(HttpClient client, string user, string password)
     {
         var page = await client.GetStringAsync(new Uri("/console/login", UriKind.Relative));

@@ -105,12 +105,36 @@ public sealed class ConsoleSession : IAsyncDisposable
     /// <summary>Signs in through the login form, as a person would.</summary>
     public async Task SignInAsync(string user = AdminUser, string password = Password)
     {
-        await Page.GotoAsync("/console");
+        await OpenAsync(Page, "/console");
         Assert.EndsWith("/console/login?ReturnUrl=%2Fconsole", Page.Url, StringComparison.Ordinal);
         await Page.GetByLabel("User name").FillAsync(user);
         await Page.GetByLabel("Password").FillAsync(password);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Page.WaitForURLAsync("**/console");
+        await ArrivedAsync(Page, "**/console");
+    }
+
+    /// <summary>Opens <paramref name="url"/> and waits for its content (see <see cref="ArrivedAsync"/> for why not the load event).</summary>
+    public static async Task OpenAsync(IPage page, string url)
+    {
+        await page.GotoAsync(url, new() { WaitUntil = WaitUntilState.Commit });
+        await page.Locator("main").WaitForAsync();
+    }
+
+    /// <summary>A full-page screenshot once the page's stylesheet has been applied.</summary>
+    public static async Task<byte[]> ScreenshotAsync(IPage page)
+    {
+        await page.WaitForFunctionAsync("() => document.readyState !== 'loading' && [...document.styleSheets].some(s => s.cssRules.length > 0)");
+        return await page.ScreenshotAsync(new() { FullPage = true });
+    }
+
+    /// <summary>
+    /// Waits until the page is at <paramref name="url"/> and its content is there. Not the load event: Chromium now and
+    /// then reports network-idle without load for these pages, and the wait then hangs though the page is complete.
+    /// </summary>
+    public static async Task ArrivedAsync(IPage page, string url)
+    {
+        await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit });
+        await page.Locator("main").WaitForAsync();
     }
 
     /// <summary>Ingests a demo message and runs its workflow to the review wait.</summary>

@@ -77,6 +77,25 @@ public sealed class LocalAccountsTests
         var kept = Accounts(options, entra);
         Assert.Equal(("admin", SiftRoles.Admin), kept.Verify("admin", "a long enough password"));
     }
+
+    [Fact]
+    public void A_session_is_checked_against_the_role_an_account_has_now()
+    {
+        var hash = LocalPasswords.Hash("a long enough password", iterations: 1_000);
+        var options = new LocalAccountsOptions
+        {
+            LocalAdmin = new LocalAdminOptions { PasswordHash = hash },
+            Users = new(StringComparer.OrdinalIgnoreCase) { ["vera"] = new LocalUserOptions { Role = "viewer", PasswordHash = hash } },
+        };
+        var accounts = Accounts(options);
+        Assert.Equal(SiftRoles.Admin, accounts.CurrentRole("admin"));
+        Assert.Equal(SiftRoles.Viewer, accounts.CurrentRole("vera"));
+        Assert.Null(accounts.CurrentRole("nora"));
+
+        options.Users.Remove("vera");
+        Assert.Null(accounts.CurrentRole("vera"));
+        Assert.Null(Accounts(options, new EntraOptions { TenantId = "t", ClientId = "c", ClientSecret = "s" }).CurrentRole("admin"));
+    }
 }
 
 public sealed class EntraRoleMappingTests
@@ -110,6 +129,15 @@ public sealed class EntraRoleMappingTests
     {
         var identity = EntraRoleMapping.Map([new("preferred_username", "nora@contoso.example"), new("roles", "Reader"), new("groups", "unmapped")], Options);
         Assert.Empty(identity.FindAll(SiftRoles.RoleClaim));
+    }
+
+    [Fact]
+    public void The_name_that_keys_mailbox_grants_never_comes_from_the_email_or_display_name_claims()
+    {
+        var identity = EntraRoleMapping.Map([new("email", "alice"), new("name", "alice"), new("oid", "5f0c-oid"), new("roles", "approver")], Options);
+        Assert.Equal("5f0c-oid", identity.Name);
+        Assert.Equal("5f0c-oid", EntraRoleMapping.Map([new("email", "alice"), new("name", "alice"), new("sub", "5f0c-oid")], Options).Name);
+        Assert.Equal("dana@contoso.example", EntraRoleMapping.Map([new("preferred_username", "dana@contoso.example"), new("email", "alice"), new("oid", "x")], Options).Name);
     }
 }
 
