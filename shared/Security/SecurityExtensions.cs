@@ -75,6 +75,7 @@ public static class SecurityExtensions
         builder.Services.AddAntiforgery(antiforgery =>
         {
             antiforgery.Cookie.Name = "sift.antiforgery";
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             antiforgery.FormFieldName = "__RequestVerificationToken";
         });
         return builder;
