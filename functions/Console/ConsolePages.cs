@@ -108,7 +108,7 @@ internal static class ConsolePages
             return LoginForm(http, accounts, entra.Value, returnUrl, "The user name or the password is wrong.", StatusCodes.Status401Unauthorized);
         }
 
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, SecurityExtensions.LocalPrincipal(name, role));
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, SecurityExtensions.LocalPrincipal(name, role, accounts.Current(name)?.CredentialFingerprint));
         return TypedResults.Redirect(SafeReturn(returnUrl));
     }
 
@@ -251,8 +251,10 @@ internal static class ConsolePages
         }
 
         var current = (await queries.GetAsync(id, cancellationToken))!;
-        return MessagePage(http, current, access, taxonomy.CurrentValue,
-            ConsoleHtml.Notice("error", $"Nothing was changed. {ReviewDecisions.Refusal(id, outcome, status)}"), StatusCodes.Status409Conflict);
+        var why = outcome == EventOutcome.Refused
+            ? "A worker is resuming this review right now: its SLA deadline passed and it is escalating to the fallback owner, or a decision arrived. Reload the page in a moment."
+            : ReviewDecisions.Refusal(id, outcome, status);
+        return MessagePage(http, current, access, taxonomy.CurrentValue, ConsoleHtml.Notice("error", $"Nothing was changed. {why}"), StatusCodes.Status409Conflict);
     }
 
     private sealed record Refusal(ContentHttpResult Result);

@@ -40,10 +40,15 @@ public sealed class TriageWorkflow(TriageActivities activities)
             PolicyFlags = TriageActivities.Flags(classification.PolicyFlags),
         });
 
-        // The owner is written once, when routing first runs: a replay must not undo a reassignment made while the review waited.
+        // The owner is written once, with the route step's own checkpoint: a replay must not undo a reassignment made
+        // while the review waited. (A row without an owner gets it whatever happened before: no reassignment sets none.)
         var routedNow = !ctx.Completed("route");
         var route = ctx.Step("route", () => activities.Route(email, ctx.Mailbox, classification, ctx.Now),
             r => new AuditNote($"routed to {r.Action}, owner {r.Owner}", string.Join("; ", r.Explanation.Select(m => $"{m.Rule}: {m.Reason}")), PolicyVersion: r.PolicyVersion));
+        if (routedNow || ctx.OwnerOnRecord is null)
+        {
+            ctx.Update(new MessagePatch { Owner = route.Owner });
+        }
 
         if (route.Action == RouteAction.Auto)
         {
@@ -56,7 +61,7 @@ public sealed class TriageWorkflow(TriageActivities activities)
             }
         }
 
-        ctx.Update(new MessagePatch { Owner = routedNow ? route.Owner : null, Route = route.Action, Explanation = TriageActivities.Explain(route) });
+        ctx.Update(new MessagePatch { Route = route.Action, Explanation = TriageActivities.Explain(route) });
 
         var outcome = route.Action switch
         {

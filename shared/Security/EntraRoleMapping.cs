@@ -14,8 +14,9 @@ public static class EntraRoleMapping
     {
         var all = claims.ToList();
         string? First(string type) => all.FirstOrDefault(c => c.Type == type && !string.IsNullOrWhiteSpace(c.Value))?.Value;
-        // The name keys mailbox grants, so it comes only from claims the tenant controls: preferred_username (the UPN in a
-        // work tenant) or the object id; never email or name, which a user or a guest's home tenant may set.
+        // The name keys mailbox grants, so it comes only from preferred_username (the UPN an admin sets in a work tenant;
+        // a renamed UPN changes the grants it matches) or the object id; never email or name, which a user or a guest's
+        // home tenant may set. Grants by group id or by role do not depend on the name at all.
         var name = First("preferred_username") ?? First("oid") ?? First("sub") ?? "unknown";
         var groups = all.Where(c => c.Type == "groups").Select(c => c.Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var granted = all.Where(c => c.Type == "roles").Select(c => SiftRoles.Parse(c.Value))

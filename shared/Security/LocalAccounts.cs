@@ -23,10 +23,11 @@ public sealed class LocalAccounts(IOptionsMonitor<LocalAccountsOptions> options,
     private static readonly string DecoyHash = LocalPasswords.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
 
     /// <summary>
-    /// The role a local account has now, or null when it no longer exists or local sign-in is off: a signed-in session is
-    /// checked against it, so a removed account or a lowered role takes effect on the next request.
+    /// The role a local account has now and a fingerprint of its credential, or null when it no longer exists or local
+    /// sign-in is off. A session is checked against it on every request, so a removed account, a changed role or a
+    /// changed password ends the sessions opened before.
     /// </summary>
-    public string? CurrentRole(string user)
+    public LocalAccountState? Current(string user)
     {
         if (ReplacedByEntra || string.IsNullOrEmpty(user))
         {
@@ -36,11 +37,20 @@ public sealed class LocalAccounts(IOptionsMonitor<LocalAccountsOptions> options,
         var current = options.CurrentValue;
         if (string.Equals(user, current.LocalAdmin.User, StringComparison.OrdinalIgnoreCase))
         {
-            return AdminConfigured ? SiftRoles.Admin : null;
+            var credential = !string.IsNullOrWhiteSpace(current.LocalAdmin.PasswordHash) ? current.LocalAdmin.PasswordHash : EnvironmentPassword;
+            return AdminConfigured && credential is { Length: > 0 } ? new LocalAccountState(SiftRoles.Admin, Fingerprint(credential)) : null;
         }
 
-        return current.Users.TryGetValue(user, out var account) && LocalPasswords.IsWellFormed(account.PasswordHash) ? SiftRoles.Parse(account.Role) : null;
+        return current.Users.FirstOrDefault(u => string.Equals(u.Key, user, StringComparison.OrdinalIgnoreCase)) is { Value: { } account }
+            && LocalPasswords.IsWellFormed(account.PasswordHash)
+            && SiftRoles.Parse(account.Role) is { } role
+            ? new LocalAccountState(role, Fingerprint(account.PasswordHash!))
+            : null;
     }
+
+    /// <summary>A short digest of the stored hash (or the first-run password): it changes when the password does, and reveals nothing usable.</summary>
+    private static string Fingerprint(string credential) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("sift.console.session\n" + credential)).AsSpan(0, 8));
 
     /// <summary>The account's user name (as configured) and role when the password matches; null otherwise.</summary>
     public (string User, string Role)? Verify(string user, string password)
@@ -53,9 +63,18 @@ public sealed class LocalAccounts(IOptionsMonitor<LocalAccountsOptions> options,
         var current = options.CurrentValue;
         if (string.Equals(user, current.LocalAdmin.User, StringComparison.OrdinalIgnoreCase))
         {
-            var ok = !string.IsNullOrWhiteSpace(current.LocalAdmin.PasswordHash)
-                ? LocalPasswords.Verify(password, current.LocalAdmin.PasswordHash)
-                : EnvironmentPassword is { Length: > 0 } plain && FixedTimeEquals(password, plain);
+            bool ok;
+            if (!string.IsNullOrWhiteSpace(current.LocalAdmin.PasswordHash))
+            {
+                ok = LocalPasswords.Verify(password, current.LocalAdmin.PasswordHash);
+            }
+            else
+            {
+                // The same hashing cost as any other answer, so timing does not single out the admin's user name.
+                LocalPasswords.Verify(password, DecoyHash);
+                ok = EnvironmentPassword is { Length: > 0 } plain && FixedTimeEquals(password, plain);
+            }
+
             return ok ? (current.LocalAdmin.User, SiftRoles.Admin) : null;
         }
 
@@ -71,3 +90,6 @@ public sealed class LocalAccounts(IOptionsMonitor<LocalAccountsOptions> options,
     private static bool FixedTimeEquals(string presented, string expected) =>
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 }
+
+/// <summary>What a local account is now: its role and a fingerprint of its credential.</summary>
+public sealed record LocalAccountState(string Role, string CredentialFingerprint);

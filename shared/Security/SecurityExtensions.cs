@@ -139,8 +139,8 @@ public static class SecurityExtensions
 
     /// <summary>
     /// Every request with a console cookie: a session older than <see cref="LocalAccountsOptions.MaxSessionAge"/> ends
-    /// (sliding renewal never makes it older than that), and a local account's role is read again, so a removed account
-    /// or a changed role takes effect at once instead of when the cookie expires.
+    /// (sliding renewal never makes it older than that), and a local account is read again, so a removed account, a
+    /// changed role or a changed password takes effect at once instead of when the cookie expires.
     /// </summary>
     private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
     {
@@ -153,9 +153,11 @@ public static class SecurityExtensions
         var stillValid = fresh;
         if (fresh && context.Principal?.Identity is { AuthenticationType: "local", Name: { } user })
         {
-            var role = services.GetRequiredService<LocalAccounts>().CurrentRole(user);
-            stillValid = role is not null && SiftRoles.Implied(role).Order(StringComparer.Ordinal)
-                .SequenceEqual(context.Principal.FindAll(SiftRoles.RoleClaim).Select(c => c.Value).Order(StringComparer.Ordinal));
+            var account = services.GetRequiredService<LocalAccounts>().Current(user);
+            stillValid = account is not null
+                && context.Principal.FindFirst(CredentialClaim)?.Value == account.CredentialFingerprint
+                && SiftRoles.Implied(account.Role).Order(StringComparer.Ordinal)
+                    .SequenceEqual(context.Principal.FindAll(SiftRoles.RoleClaim).Select(c => c.Value).Order(StringComparer.Ordinal));
         }
 
         if (!stillValid)
@@ -165,11 +167,21 @@ public static class SecurityExtensions
         }
     }
 
-    /// <summary>The principal of a local sign-in, with the same claim types as an Entra ID one.</summary>
-    public static ClaimsPrincipal LocalPrincipal(string user, string role)
+    private const string CredentialClaim = "sift_credential";
+
+    /// <summary>
+    /// The principal of a local sign-in, with the same claim types as an Entra ID one, and the fingerprint of the
+    /// credential it signed in with (<see cref="LocalAccounts.Current"/>).
+    /// </summary>
+    public static ClaimsPrincipal LocalPrincipal(string user, string role, string? credentialFingerprint = null)
     {
         var identity = new ClaimsIdentity("local", SiftRoles.NameClaim, SiftRoles.RoleClaim);
         identity.AddClaim(new Claim(SiftRoles.NameClaim, user));
+        if (credentialFingerprint is not null)
+        {
+            identity.AddClaim(new Claim(CredentialClaim, credentialFingerprint));
+        }
+
         identity.AddClaims(SiftRoles.Implied(role).Select(r => new Claim(SiftRoles.RoleClaim, r)));
         return new ClaimsPrincipal(identity);
     }

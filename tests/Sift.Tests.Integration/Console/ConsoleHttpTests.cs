@@ -133,13 +133,15 @@ public sealed partial class ConsoleHttpTests
     }
 
     [Fact]
-    public async Task A_local_account_whose_role_changes_loses_its_session_at_the_next_request()
+    public async Task A_local_account_whose_role_or_password_changes_loses_its_session_at_the_next_request()
     {
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
         await using var host = new SiftTestHost(database, ConsoleSession.Accounts());
         var viewer = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         var approver = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         var admin = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var otto = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(otto, ConsoleSession.SalesApprover, ConsoleSession.Password)).Status);
         Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(viewer, ConsoleSession.Viewer, ConsoleSession.Password)).Status);
         Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(approver, ConsoleSession.SupportApprover, ConsoleSession.Password)).Status);
         Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(admin, ConsoleSession.AdminUser, ConsoleSession.Password)).Status);
@@ -148,9 +150,10 @@ public sealed partial class ConsoleHttpTests
         var configuration = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
         configuration[$"Sift:Console:Users:{ConsoleSession.Viewer}:Role"] = SiftRoles.Approver;
         configuration[$"Sift:Console:Users:{ConsoleSession.SupportApprover}:Role"] = SiftRoles.Viewer;
+        configuration[$"Sift:Console:Users:{ConsoleSession.SalesApprover}:PasswordHash"] = LocalPasswords.Hash("a new password for otto", iterations: 1_000);
         configuration.Reload();
 
-        foreach (var ended in new[] { viewer, approver })
+        foreach (var ended in new[] { viewer, approver, otto })
         {
             using var response = await ended.GetAsync(new Uri("/console", UriKind.Relative));
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
@@ -173,10 +176,10 @@ public sealed partial class ConsoleHttpTests
         var client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(client, ConsoleSession.AdminUser, ConsoleSession.Password)).Status);
 
-        // A request every four hours keeps the 8-hour sliding cookie alive; the 12-hour maximum still ends it.
-        foreach (var (after, expected) in new[] { (4, HttpStatusCode.OK), (8, HttpStatusCode.OK), (12, HttpStatusCode.Redirect) })
+        // A request every 3.5 hours keeps the 8-hour sliding cookie alive; the 12-hour maximum still ends it.
+        foreach (var (after, expected) in new[] { (3.5, HttpStatusCode.OK), (7.0, HttpStatusCode.OK), (10.5, HttpStatusCode.OK), (14.0, HttpStatusCode.Redirect) })
         {
-            time.Advance(TimeSpan.FromHours(4));
+            time.Advance(TimeSpan.FromHours(3.5));
             using var response = await client.GetAsync(new Uri("/console", UriKind.Relative));
             Assert.True(expected == response.StatusCode, $"after {after} hours the console answered {response.StatusCode}, expected {expected}");
         }

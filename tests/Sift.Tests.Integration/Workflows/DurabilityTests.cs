@@ -188,7 +188,9 @@ public sealed class DurabilityTests
         Assert.Equal(MessageStatus.Sent, sent.Status);
         Assert.Equal("sales-team", sent.Classification.Owner);
 
+        // Past the deadline, before the escalation ran: a move now would be overwritten by it, so it is refused.
         time.Advance(TimeSpan.FromMinutes(241));
+        Assert.Equal(Sift.Engine.EventOutcome.Refused, (await siftDatabase.ReassignAsync(second, "partnerships", "console:lead@contoso.example", time, CancellationToken.None)).Outcome);
         Assert.Equal(1, await host.RunWorkflowsAsync());
         var escalated = await host.GetAsync(second);
         Assert.Equal("support-lead", escalated.Classification.Owner);

@@ -79,7 +79,7 @@ public sealed class LocalAccountsTests
     }
 
     [Fact]
-    public void A_session_is_checked_against_the_role_an_account_has_now()
+    public void A_session_is_checked_against_the_role_and_the_credential_an_account_has_now()
     {
         var hash = LocalPasswords.Hash("a long enough password", iterations: 1_000);
         var options = new LocalAccountsOptions
@@ -88,13 +88,17 @@ public sealed class LocalAccountsTests
             Users = new(StringComparer.OrdinalIgnoreCase) { ["vera"] = new LocalUserOptions { Role = "viewer", PasswordHash = hash } },
         };
         var accounts = Accounts(options);
-        Assert.Equal(SiftRoles.Admin, accounts.CurrentRole("admin"));
-        Assert.Equal(SiftRoles.Viewer, accounts.CurrentRole("vera"));
-        Assert.Null(accounts.CurrentRole("nora"));
+        Assert.Equal(SiftRoles.Admin, accounts.Current("admin")?.Role);
+        var vera = accounts.Current("vera");
+        Assert.Equal(SiftRoles.Viewer, vera?.Role);
+        Assert.Null(accounts.Current("nora"));
+        Assert.DoesNotContain(hash, vera!.CredentialFingerprint, StringComparison.Ordinal);
 
+        options.Users["vera"].PasswordHash = LocalPasswords.Hash("another long password", iterations: 1_000);
+        Assert.NotEqual(vera.CredentialFingerprint, accounts.Current("vera")!.CredentialFingerprint);
         options.Users.Remove("vera");
-        Assert.Null(accounts.CurrentRole("vera"));
-        Assert.Null(Accounts(options, new EntraOptions { TenantId = "t", ClientId = "c", ClientSecret = "s" }).CurrentRole("admin"));
+        Assert.Null(accounts.Current("vera"));
+        Assert.Null(Accounts(options, new EntraOptions { TenantId = "t", ClientId = "c", ClientSecret = "s" }).Current("admin"));
     }
 }
 
