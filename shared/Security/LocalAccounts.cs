@@ -41,7 +41,7 @@ public sealed class LocalAccounts(IOptionsMonitor<LocalAccountsOptions> options,
             return AdminConfigured && credential is { Length: > 0 } ? new LocalAccountState(SiftRoles.Admin, Fingerprint(credential)) : null;
         }
 
-        return current.Users.FirstOrDefault(u => string.Equals(u.Key, user, StringComparison.OrdinalIgnoreCase)) is { Value: { } account }
+        return FindUser(current, user) is { Account: var account }
             && LocalPasswords.IsWellFormed(account.PasswordHash)
             && SiftRoles.Parse(account.Role) is { } role
             ? new LocalAccountState(role, Fingerprint(account.PasswordHash!))
@@ -78,14 +78,20 @@ public sealed class LocalAccounts(IOptionsMonitor<LocalAccountsOptions> options,
             return ok ? (current.LocalAdmin.User, SiftRoles.Admin) : null;
         }
 
-        if (current.Users.FirstOrDefault(u => string.Equals(u.Key, user, StringComparison.OrdinalIgnoreCase)) is not { Value: { } account } match)
+        if (FindUser(current, user) is not var (name, account))
         {
             LocalPasswords.Verify(password, DecoyHash);
             return null;
         }
 
-        return SiftRoles.Parse(account.Role) is { } role && LocalPasswords.Verify(password, account.PasswordHash) ? (match.Key, role) : null;
+        return SiftRoles.Parse(account.Role) is { } role && LocalPasswords.Verify(password, account.PasswordHash) ? (name, role) : null;
     }
+
+    /// <summary>A configured user by name, whatever its case; the name comes back as configured.</summary>
+    private static (string Name, LocalUserOptions Account)? FindUser(LocalAccountsOptions current, string user) =>
+        current.Users.FirstOrDefault(u => string.Equals(u.Key, user, StringComparison.OrdinalIgnoreCase)) is { Value: { } account } match
+            ? (match.Key, account)
+            : null;
 
     private static bool FixedTimeEquals(string presented, string expected) =>
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));

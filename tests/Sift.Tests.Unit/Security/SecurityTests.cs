@@ -39,6 +39,17 @@ public sealed class LocalAccountsTests
             Options.Create(entra ?? new EntraOptions()),
             new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [LocalAccountsOptions.PasswordVariable] = environmentPassword }).Build());
 
+    /// <summary>The local admin and a viewer, vera, both with the password "a long enough password".</summary>
+    private static (LocalAccountsOptions Options, string Hash) AdminAndVera()
+    {
+        var hash = LocalPasswords.Hash("a long enough password", iterations: 1_000);
+        return (new LocalAccountsOptions
+        {
+            LocalAdmin = new LocalAdminOptions { PasswordHash = hash },
+            Users = new(StringComparer.OrdinalIgnoreCase) { ["vera"] = new LocalUserOptions { Role = "viewer", PasswordHash = hash } },
+        }, hash);
+    }
+
     [Fact]
     public void Nothing_configured_means_no_login_and_no_default_password()
     {
@@ -60,12 +71,7 @@ public sealed class LocalAccountsTests
     [Fact]
     public void Local_users_sign_in_with_their_role_and_entra_turns_local_login_off_unless_kept()
     {
-        var hash = LocalPasswords.Hash("a long enough password", iterations: 1_000);
-        var options = new LocalAccountsOptions
-        {
-            LocalAdmin = new LocalAdminOptions { PasswordHash = hash },
-            Users = new(StringComparer.OrdinalIgnoreCase) { ["vera"] = new LocalUserOptions { Role = "viewer", PasswordHash = hash } },
-        };
+        var (options, _) = AdminAndVera();
         Assert.Equal(("vera", SiftRoles.Viewer), Accounts(options).Verify("vera", "a long enough password"));
 
         var entra = new EntraOptions { TenantId = "t", ClientId = "c", ClientSecret = "s" };
@@ -81,12 +87,7 @@ public sealed class LocalAccountsTests
     [Fact]
     public void A_session_is_checked_against_the_role_and_the_credential_an_account_has_now()
     {
-        var hash = LocalPasswords.Hash("a long enough password", iterations: 1_000);
-        var options = new LocalAccountsOptions
-        {
-            LocalAdmin = new LocalAdminOptions { PasswordHash = hash },
-            Users = new(StringComparer.OrdinalIgnoreCase) { ["vera"] = new LocalUserOptions { Role = "viewer", PasswordHash = hash } },
-        };
+        var (options, hash) = AdminAndVera();
         var accounts = Accounts(options);
         Assert.Equal(SiftRoles.Admin, accounts.Current("admin")?.Role);
         var vera = accounts.Current("vera");
