@@ -151,7 +151,7 @@ public static class SecurityExtensions
             && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var signedInAt)
             && now - signedInAt < maxAge;
         var stillValid = fresh;
-        if (fresh && context.Principal?.Identity is { AuthenticationType: "local", Name: { } user })
+        if (fresh && context.Principal?.Identity is { AuthenticationType: LocalAuthenticationType, Name: { } user })
         {
             var account = services.GetRequiredService<LocalAccounts>().Current(user);
             stillValid = account is not null
@@ -169,13 +169,16 @@ public static class SecurityExtensions
 
     private const string CredentialClaim = "sift_credential";
 
+    /// <summary>The authentication type of a local sign-in's identity (an Entra ID one is <see cref="EntraRoleMapping.AuthenticationType"/>).</summary>
+    private const string LocalAuthenticationType = "local";
+
     /// <summary>
     /// The principal of a local sign-in, with the same claim types as an Entra ID one, and the fingerprint of the
     /// credential it signed in with (<see cref="LocalAccounts.Current"/>).
     /// </summary>
     public static ClaimsPrincipal LocalPrincipal(string user, string role, string? credentialFingerprint = null)
     {
-        var identity = new ClaimsIdentity("local", SiftRoles.NameClaim, SiftRoles.RoleClaim);
+        var identity = new ClaimsIdentity(LocalAuthenticationType, SiftRoles.NameClaim, SiftRoles.RoleClaim);
         identity.AddClaim(new Claim(SiftRoles.NameClaim, user));
         if (credentialFingerprint is not null)
         {
