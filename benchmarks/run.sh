@@ -2,7 +2,7 @@
 # Sift pipeline benchmark, with pgbench on the same PostgreSQL as the yardstick.
 #
 #   benchmarks/run.sh
-#   BENCH_SECONDS=5 BENCH_MESSAGES=500 benchmarks/run.sh     # a quick run
+#   BENCH_SECONDS=5 BENCH_MESSAGES=500 BENCH_MAX_WARMUP_ROUNDS=0 benchmarks/run.sh     # a quick run
 #
 # What it does, in order:
 #   1. installs what is missing (PostgreSQL only if absent; jq, else python3 reads JSON),
@@ -24,8 +24,9 @@
 #
 # Knobs (all optional):
 #   BENCH_SECONDS=15          duration of each pgbench run (-T)
-#   BENCH_MESSAGES=3000       messages per Sift pipeline run under load (--messages)
-#   BENCH_SEQUENTIAL_MESSAGES=500  messages per one-at-a-time run (--sequential)
+#   BENCH_MESSAGES=5000       messages per Sift pipeline run under load (--messages)
+#   BENCH_SEQUENTIAL_MESSAGES=1000 messages per one-at-a-time run (--sequential)
+#   BENCH_MAX_WARMUP_ROUNDS=40  at most this many warm-up rounds of 1,000 messages per run (0: 200 messages only)
 #   BENCH_DOTNET_TIMEOUT=1800 seconds before one `dotnet run` of the harness is killed
 
 set -euo pipefail
@@ -33,8 +34,9 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly REPO_ROOT
 readonly BENCH_SECONDS="${BENCH_SECONDS:-15}"
-readonly BENCH_MESSAGES="${BENCH_MESSAGES:-3000}"
-readonly BENCH_SEQUENTIAL_MESSAGES="${BENCH_SEQUENTIAL_MESSAGES:-500}"
+readonly BENCH_MESSAGES="${BENCH_MESSAGES:-5000}"
+readonly BENCH_SEQUENTIAL_MESSAGES="${BENCH_SEQUENTIAL_MESSAGES:-1000}"
+readonly BENCH_MAX_WARMUP_ROUNDS="${BENCH_MAX_WARMUP_ROUNDS:-40}"
 readonly BENCH_DOTNET_TIMEOUT="${BENCH_DOTNET_TIMEOUT:-1800}"
 readonly PGBENCH_SCALE=10
 readonly PG_PORT_BASE=55532
@@ -53,6 +55,10 @@ source "$REPO_ROOT/scripts/services.sh"
 log()  { svc_log "$@"; }
 warn() { svc_warn "$@"; }
 
+if [[ ! "$BENCH_MAX_WARMUP_ROUNDS" =~ ^[0-9]+$ ]]; then
+    warn "BENCH_MAX_WARMUP_ROUNDS must be a whole number, got '$BENCH_MAX_WARMUP_ROUNDS'"
+    exit 2
+fi
 for knob in BENCH_SECONDS BENCH_MESSAGES BENCH_DOTNET_TIMEOUT; do
     if [[ ! "${!knob}" =~ ^[1-9][0-9]*$ ]]; then
         warn "$knob must be a positive integer, got '${!knob}'"
@@ -177,7 +183,7 @@ run_engine() {
     shift 3
     local out="$SVC_WORK_DIR/harness-$key.log" rc=0 line json field value
     local fields=(messages seconds messagesPerSecond ownMsP50 ownMsP95 withTransportMsP50 withTransportMsP95 episodeMsP50
-                  episodeMsP95 ingestMsP50 ingestMsP95 commitsPerMessage cpuMsPerMessage)
+                  episodeMsP95 ingestMsP50 ingestMsP95 commitsPerMessage cpuMsPerMessage warmUpMessages warmUpSeconds)
     log "dotnet run -c Release --project $HARNESS_DIR -- pipeline --engine $engine --messages $messages $*"
     # Its own TMPDIR inside our temp dir, so whatever it leaves behind is removed with it.
     mkdir -p "$SVC_WORK_DIR/tmp-$key"
@@ -186,7 +192,7 @@ run_engine() {
         rc=0
         (cd "$REPO_ROOT" && TMPDIR="$SVC_WORK_DIR/tmp-$key" timeout -k 10 "$BENCH_DOTNET_TIMEOUT" \
             dotnet run --no-build -c Release --project "$HARNESS_DIR" -- \
-            pipeline --engine "$engine" --messages "$messages" "$@" </dev/null 2>&1) || rc=$?
+            pipeline --engine "$engine" --messages "$messages" --max-warmup-rounds "$BENCH_MAX_WARMUP_ROUNDS" "$@" </dev/null 2>&1) || rc=$?
         echo "$rc" >"$out.rc"
     } | tee "$out" | sed 's/^/    /'
     rc="$(cat "$out.rc" 2>/dev/null || echo 1)"
@@ -222,6 +228,7 @@ run_engine() {
         fi
         RESULT[$key.$field]="$value"
     done
+    RESULT[$key.steadyState]="$(json_field "$json" steadyState)"
 }
 
 step_harness() {
@@ -250,16 +257,17 @@ pct() {  # pct PART WHOLE -> "12.3 %"
 engine_row() {  # engine_row KEY LABEL
     local e="$1" label="$2"
     if [[ -n "${RESULT[$e.messagesPerSecond]:-}" ]]; then
-        printf '| %s | %s | %s | %s / %s | %s / %s | %s / %s | %s | %s |\n' "$label" \
+        printf '| %s | %s | %s | %s / %s | %s / %s | %s / %s | %s | %s | %s |\n' "$label" \
             "$(fmt 0 "${RESULT[$e.messages]}")" \
             "$(fmt 1 "${RESULT[$e.messagesPerSecond]}")" \
             "$(fmt 2 "${RESULT[$e.ownMsP50]}")" "$(fmt 2 "${RESULT[$e.ownMsP95]}")" \
             "$(fmt 2 "${RESULT[$e.withTransportMsP50]}")" "$(fmt 2 "${RESULT[$e.withTransportMsP95]}")" \
             "$(fmt 2 "${RESULT[$e.episodeMsP50]}")" "$(fmt 2 "${RESULT[$e.episodeMsP95]}")" \
             "$(fmt 2 "${RESULT[$e.cpuMsPerMessage]}")" \
-            "$(fmt 2 "${RESULT[$e.commitsPerMessage]}")"
+            "$(fmt 2 "${RESULT[$e.commitsPerMessage]}")" \
+            "$(fmt 0 "${RESULT[$e.warmUpMessages]}") in $(fmt 0 "${RESULT[$e.warmUpSeconds]}") s$([[ "${RESULT[$e.steadyState]}" == true ]] || echo ', JIT still busy')"
     else
-        printf '| %s | FAILED (%s) | – | – | – | – | – | – |\n' "$label" "${ENGINE_ERROR[$e]:-not run}"
+        printf '| %s | FAILED (%s) | – | – | – | – | – | – | – |\n' "$label" "${ENGINE_ERROR[$e]:-not run}"
     fi
 }
 
@@ -296,10 +304,12 @@ posted after the previous one settled, so its time has no queueing in it. Sift's
 request + its workflow episodes + its share of the claims, less the time in the mail transport (the dry-run outbox
 here, which stands in for Graph, Gmail or SMTP; the classifier is local, so nothing else is waited on). The column
 "with the transport" keeps the outbox's time in (it writes and fsyncs one .eml per auto-send). CPU is the benchmark process's (Sift and, for SQLite, the database engine).
+Each run first warms the host up to its steady state: rounds of 1,000 messages under load until the JIT compiled fewer
+than 50 methods in two rounds in a row (the last column; the harness prints every round).
 PostgreSQL ${pg_version:-?} (fsync on, defaults except max_connections = 200), local TCP.
 
-| run | messages | messages/s | Sift own time p50 / p95 (ms) | with the transport p50 / p95 (ms) | workflow episodes p50 / p95 (ms) | CPU ms per message | commits per message |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+| run | messages | messages/s | Sift own time p50 / p95 (ms) | with the transport p50 / p95 (ms) | workflow episodes p50 / p95 (ms) | CPU ms per message | commits per message | warm-up before it (messages) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 $(engine_row sqlite "SQLite, under load")
 $(engine_row postgres "PostgreSQL, under load")
 $(engine_row sqlite-seq "SQLite, one at a time")

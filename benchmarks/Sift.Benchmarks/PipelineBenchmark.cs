@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Runtime;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -11,7 +12,7 @@ using Sift.Telemetry;
 
 namespace Sift.Benchmarks;
 
-internal sealed record PipelineOptions(string Engine, string? Postgres, int Messages, int Concurrency, int Clients, bool Sequential)
+internal sealed record PipelineOptions(string Engine, string? Postgres, int Messages, int Concurrency, int Clients, bool Sequential, int MaxWarmUpRounds)
 {
     public static PipelineOptions Parse(string[] args)
     {
@@ -27,7 +28,8 @@ internal sealed record PipelineOptions(string Engine, string? Postgres, int Mess
             int.Parse(Value("--messages", "3000"), CultureInfo.InvariantCulture),
             int.Parse(Value("--concurrency", "8"), CultureInfo.InvariantCulture),
             int.Parse(Value("--clients", "4"), CultureInfo.InvariantCulture),
-            args.Contains("--sequential"));
+            args.Contains("--sequential"),
+            int.Parse(Value("--max-warmup-rounds", "40"), CultureInfo.InvariantCulture));
     }
 }
 
@@ -55,28 +57,30 @@ internal static class PipelineBenchmark
         using var client = factory.CreateClient();
         using var probe = new Probe();
 
-        // Warm-up: JIT, connection pools, SQLite page cache.
-        await RunBatchAsync(client, probe, Generate(samples, "warmup", 200), options.Clients);
+        var warmUp = await WarmUpAsync(client, probe, samples, options);
 
         probe.Reset();
         var messages = Generate(samples, "run", options.Messages);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var gc = GcSnapshot.Take();
         var clock = Stopwatch.StartNew();
         var ingest = options.Sequential
             ? await RunOneByOneAsync(client, probe, messages)
             : await RunBatchAsync(client, probe, messages, options.Clients);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / options.Messages;
+        var gcUsed = GcSnapshot.Take() - gc;
 
         var withTransport = ingest.Select(kv => kv.Value + probe.EpisodeMs(kv.Key) + probe.ClaimShareMs).Order().ToArray();
         var own = ingest.Select(kv => kv.Value + probe.EpisodeMs(kv.Key) - probe.TransportMs(kv.Key) + probe.ClaimShareMs).Order().ToArray();
         var episodes = ingest.Keys.Select(probe.EpisodeMs).Order().ToArray();
         var ingests = ingest.Values.Order().ToArray();
         var result = string.Create(CultureInfo.InvariantCulture, $$"""
-            {"engine":"{{options.Engine}}","mode":"{{(options.Sequential ? "sequential" : "load")}}","messages":{{options.Messages}},"concurrency":{{options.Concurrency}},"clients":{{options.Clients}},"seconds":{{seconds:0.###}},"messagesPerSecond":{{options.Messages / seconds:0.#}},"ownMsP50":{{Percentile(own, 0.50):0.###}},"ownMsP95":{{Percentile(own, 0.95):0.###}},"withTransportMsP50":{{Percentile(withTransport, 0.50):0.###}},"withTransportMsP95":{{Percentile(withTransport, 0.95):0.###}},"episodeMsP50":{{Percentile(episodes, 0.50):0.###}},"episodeMsP95":{{Percentile(episodes, 0.95):0.###}},"ingestMsP50":{{Percentile(ingests, 0.50):0.###}},"ingestMsP95":{{Percentile(ingests, 0.95):0.###}},"commitsPerMessage":{{probe.Commits / (double)options.Messages:0.##}},"cpuMsPerMessage":{{cpuMs:0.###}}}
+            {"engine":"{{options.Engine}}","mode":"{{(options.Sequential ? "sequential" : "load")}}","messages":{{options.Messages}},"concurrency":{{options.Concurrency}},"clients":{{options.Clients}},"seconds":{{seconds:0.###}},"messagesPerSecond":{{options.Messages / seconds:0.#}},"ownMsP50":{{Percentile(own, 0.50):0.###}},"ownMsP95":{{Percentile(own, 0.95):0.###}},"withTransportMsP50":{{Percentile(withTransport, 0.50):0.###}},"withTransportMsP95":{{Percentile(withTransport, 0.95):0.###}},"episodeMsP50":{{Percentile(episodes, 0.50):0.###}},"episodeMsP95":{{Percentile(episodes, 0.95):0.###}},"ingestMsP50":{{Percentile(ingests, 0.50):0.###}},"ingestMsP95":{{Percentile(ingests, 0.95):0.###}},"commitsPerMessage":{{probe.Commits / (double)options.Messages:0.##}},"cpuMsPerMessage":{{cpuMs:0.###}},"allocatedKbPerMessage":{{gcUsed.AllocatedBytes / 1024.0 / options.Messages:0.#}},"gcPauseMsPerMessage":{{gcUsed.PauseMs / options.Messages:0.###}},"gcCollections":[{{gcUsed.Gen0}},{{gcUsed.Gen1}},{{gcUsed.Gen2}}],"warmUpMessages":{{warmUp.Messages}},"warmUpSeconds":{{warmUp.Seconds:0.#}},"steadyState":{{(warmUp.Steady ? "true" : "false")}}}
             """);
         Console.WriteLine($"{options.Engine} ({(options.Sequential ? "one at a time" : $"{options.Clients} clients")}): {options.Messages} messages in {seconds:0.00} s = {options.Messages / seconds:0} msg/s; Sift's own time per message p50 {Percentile(own, 0.5):0.00} ms, p95 {Percentile(own, 0.95):0.00} ms (with the outbox transport {Percentile(withTransport, 0.5):0.00} / {Percentile(withTransport, 0.95):0.00} ms); {probe.Commits / (double)options.Messages:0.0} commits and {cpuMs:0.00} ms of CPU (this process) per message");
         Console.WriteLine("RESULT " + result);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"GC: {gcUsed.AllocatedBytes / 1024.0 / options.Messages:0.#} KB allocated and {gcUsed.PauseMs / options.Messages:0.###} ms paused per message; collections gen0 {gcUsed.Gen0}, gen1 {gcUsed.Gen1}, gen2 {gcUsed.Gen2}"));
         Console.WriteLine("Spans (p50 / p95 ms, count): " + string.Join("; ", probe.SpanSummary()));
         try
         {
@@ -87,6 +91,49 @@ internal static class PipelineBenchmark
         }
 
         return 0;
+    }
+
+    private const int WarmUpRoundMessages = 1000;
+
+    // Tiered compilation keeps promoting hot methods in the background for a while (on 2 busy cores, for 10,000 to
+    // 20,000 messages): until it is done, the figures measure the JIT. Fewer than this many methods compiled in a round
+    // of 1,000 messages, twice in a row, counts as done.
+    private const int QuietJitMethods = 50;
+
+    /// <summary>
+    /// Warms the host up to its steady state: rounds of 1,000 messages under load, until the JIT is quiet (see
+    /// <see cref="QuietJitMethods"/>) or <see cref="PipelineOptions.MaxWarmUpRounds"/> rounds ran. Each round is
+    /// printed, so the way to the steady state is part of the output.
+    /// </summary>
+    internal static async Task<WarmUp> WarmUpAsync(HttpClient client, Probe probe, List<MimeMessage> samples, PipelineOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+
+        // Connection pools, SQLite's page cache and the first JIT pass.
+        await RunBatchAsync(client, probe, Generate(samples, "warmup", 200), options.Clients);
+        var messages = 200;
+        var quietRounds = 0;
+        var rounds = 0;
+        while (rounds < options.MaxWarmUpRounds && quietRounds < 2)
+        {
+            var methods = JitInfo.GetCompiledMethodCount();
+            var jit = JitInfo.GetCompilationTime();
+            var round = Stopwatch.StartNew();
+            await RunBatchAsync(client, probe, Generate(samples, $"warmup{rounds}-", WarmUpRoundMessages), options.Clients);
+            messages += WarmUpRoundMessages;
+            var compiled = JitInfo.GetCompiledMethodCount() - methods;
+            quietRounds = compiled < QuietJitMethods ? quietRounds + 1 : 0;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"warm-up round {++rounds}: {WarmUpRoundMessages / round.Elapsed.TotalSeconds:0} msg/s; the JIT compiled {compiled} methods in {(JitInfo.GetCompilationTime() - jit).TotalMilliseconds:0} ms"));
+        }
+
+        var steady = quietRounds >= 2 || options.MaxWarmUpRounds == 0;
+        if (!steady)
+        {
+            Console.WriteLine($"warm-up: the JIT was still busy after {rounds} rounds; the figures below include its work");
+        }
+
+        return new WarmUp(messages, clock.Elapsed.TotalSeconds, steady);
     }
 
     /// <summary>Latency without queueing: each message is posted after the previous one settled.</summary>
@@ -297,4 +344,17 @@ internal static class PipelineBenchmark
             }
         }
     }
+}
+
+/// <summary>How the host was warmed up: messages, seconds, and whether the JIT had gone quiet.</summary>
+internal sealed record WarmUp(int Messages, double Seconds, bool Steady);
+
+/// <summary>The garbage collector's counters at one moment; the difference of two is what a run cost.</summary>
+internal readonly record struct GcSnapshot(long AllocatedBytes, double PauseMs, int Gen0, int Gen1, int Gen2)
+{
+    public static GcSnapshot Take() =>
+        new(GC.GetTotalAllocatedBytes(precise: true), GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+    public static GcSnapshot operator -(GcSnapshot after, GcSnapshot before) =>
+        new(after.AllocatedBytes - before.AllocatedBytes, after.PauseMs - before.PauseMs, after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2);
 }
