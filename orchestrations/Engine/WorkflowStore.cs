@@ -126,7 +126,7 @@ internal sealed class WorkflowStore(SiftDatabase database)
                         throw new LeaseLostException(claim.MessageId); // the transaction is rolled back unused
                     }
 
-                    AddCheckpoint(batch, claim, checkpoint);
+                    AddCheckpoint(batch, database.Engine, claim, checkpoint);
                     return await batch.ExecuteAsync(connection, transaction, cancellationToken);
                 },
                 cancellationToken);
@@ -139,12 +139,10 @@ internal sealed class WorkflowStore(SiftDatabase database)
         SiftTelemetry.StorageCommits.Add(1);
     }
 
-    private static void AddCheckpoint(SqlBatch batch, WorkflowClaim claim, Checkpoint checkpoint)
+    private static void AddCheckpoint(SqlBatch batch, DatabaseEngine engine, WorkflowClaim claim, Checkpoint checkpoint)
     {
+        AddSteps(batch, engine, checkpoint.Steps);
         batch
-            .AddRange(
-                "INSERT INTO workflow_steps (message_id, name, seq, result, completed_at, duration_ms) VALUES (@MessageId, @Name, @Seq, @Result, @CompletedAt, @DurationMs)",
-                checkpoint.Steps)
             .AddRange(
                 """
                 INSERT INTO side_effects (idempotency_key, message_id, kind, state, started_at, completed_at, result)
@@ -180,12 +178,7 @@ internal sealed class WorkflowStore(SiftDatabase database)
             AddMessageUpdate(batch, claim.MessageId, patch, checkpoint.Now);
         }
 
-        batch.AddRange(
-            """
-            INSERT INTO audit_log (message_id, at, step, what, why, actor, model_version, policy_version, data)
-            VALUES (@MessageId, @At, @Step, @What, @Why, @Actor, @ModelVersion, @PolicyVersion, @Data)
-            """,
-            checkpoint.Audit);
+        AddAudit(batch, engine, checkpoint.Audit);
         if (checkpoint.ModelCalls.Count > 0)
         {
             batch.AddRange(
@@ -220,6 +213,81 @@ internal sealed class WorkflowStore(SiftDatabase database)
                     tokensOut = checkpoint.ModelCalls.Sum(c => (long)c.Call.TokensOut),
                 });
         }
+    }
+
+    // A checkpoint carries a row per step and one audit line per step. On PostgreSQL each kind goes in one statement
+    // (arrays unnested), because every statement of a batch costs the server a bind and an execute; SQLite runs in
+    // process, where a statement costs little, and has no arrays.
+    private static void AddSteps(SqlBatch batch, DatabaseEngine engine, IReadOnlyList<StepRecord> steps)
+    {
+        if (steps.Count == 0)
+        {
+            return;
+        }
+
+        if (engine == DatabaseEngine.Sqlite)
+        {
+            batch.AddRange(
+                "INSERT INTO workflow_steps (message_id, name, seq, result, completed_at, duration_ms) VALUES (@MessageId, @Name, @Seq, @Result, @CompletedAt, @DurationMs)",
+                steps);
+            return;
+        }
+
+        batch.Add(
+            """
+            INSERT INTO workflow_steps (message_id, name, seq, result, completed_at, duration_ms)
+            SELECT * FROM unnest(@MessageIds, @Names, @Seqs, @Results, @CompletedAts, @DurationsMs)
+            """,
+            new
+            {
+                MessageIds = steps.Select(s => s.MessageId).ToArray(),
+                Names = steps.Select(s => s.Name).ToArray(),
+                Seqs = steps.Select(s => s.Seq).ToArray(),
+                Results = steps.Select(s => s.Result).ToArray(),
+                CompletedAts = steps.Select(s => s.CompletedAt.ToUniversalTime()).ToArray(),
+                DurationsMs = steps.Select(s => s.DurationMs).ToArray(),
+            });
+    }
+
+    private static void AddAudit(SqlBatch batch, DatabaseEngine engine, IReadOnlyList<AuditEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        if (engine == DatabaseEngine.Sqlite)
+        {
+            batch.AddRange(
+                """
+                INSERT INTO audit_log (message_id, at, step, what, why, actor, model_version, policy_version, data)
+                VALUES (@MessageId, @At, @Step, @What, @Why, @Actor, @ModelVersion, @PolicyVersion, @Data)
+                """,
+                entries);
+            return;
+        }
+
+        // WITH ORDINALITY keeps the entries' order in their ids, which is the audit trail's order.
+        batch.Add(
+            """
+            INSERT INTO audit_log (message_id, at, step, what, why, actor, model_version, policy_version, data)
+            SELECT message_id, at, step, what, why, actor, model_version, policy_version, data
+            FROM unnest(@MessageIds, @Ats, @Steps, @Whats, @Whys, @Actors, @ModelVersions, @PolicyVersions, @Datas) WITH ORDINALITY
+                AS entry (message_id, at, step, what, why, actor, model_version, policy_version, data, position)
+            ORDER BY position
+            """,
+            new
+            {
+                MessageIds = entries.Select(e => e.MessageId).ToArray(),
+                Ats = entries.Select(e => e.At.ToUniversalTime()).ToArray(),
+                Steps = entries.Select(e => e.Step).ToArray(),
+                Whats = entries.Select(e => e.What).ToArray(),
+                Whys = entries.Select(e => e.Why).ToArray(),
+                Actors = entries.Select(e => e.Actor).ToArray(),
+                ModelVersions = entries.Select(e => e.ModelVersion).ToArray(),
+                PolicyVersions = entries.Select(e => e.PolicyVersion).ToArray(),
+                Datas = entries.Select(e => e.Data).ToArray(),
+            });
     }
 
     private static void AddMessageUpdate(SqlBatch batch, Guid id, MessagePatch patch, DateTimeOffset now)
