@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Reflection;
 using Dapper;
 using Microsoft.Extensions.Logging;
@@ -7,7 +8,7 @@ namespace Sift.Storage;
 /// <summary>
 /// Applies the numbered SQL scripts under Storage/Migrations/{sqlite|postgres} that the database has not seen,
 /// each in its own transaction, recorded in schema_migrations. Several processes starting at once are safe:
-/// PostgreSQL serializes them with an advisory lock, SQLite with its write lock.
+/// PostgreSQL serializes each transaction with a transaction-scoped advisory lock, SQLite with its write lock.
 /// </summary>
 public sealed partial class Migrator(SiftDatabase database, TimeProvider time, ILogger<Migrator> logger)
 {
@@ -17,47 +18,61 @@ public sealed partial class Migrator(SiftDatabase database, TimeProvider time, I
     {
         var scripts = LoadScripts(database.Engine);
         await using var connection = await database.OpenAsync(cancellationToken);
-        if (database.Engine == DatabaseEngine.Postgres)
-        {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken));
-        }
-
-        try
+        await using (var create = await BeginLockedAsync(connection, cancellationToken))
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)",
+                transaction: create.Transaction,
                 cancellationToken: cancellationToken));
-            var applied = 0;
-            foreach (var script in scripts)
-            {
-                await using var write = await database.BeginWriteAsync(connection, cancellationToken);
-                var transaction = write.Transaction;
-                var seen = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                    "SELECT COUNT(*) FROM schema_migrations WHERE version = @Version", new { script.Version }, transaction, cancellationToken: cancellationToken));
-                if (seen > 0)
-                {
-                    continue;
-                }
-
-                await connection.ExecuteAsync(new CommandDefinition(script.Sql, transaction: transaction, cancellationToken: cancellationToken));
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @At)",
-                    new { script.Version, script.Name, At = DapperTypeHandlers.FormatInstant(time.GetUtcNow()) },
-                    transaction, cancellationToken: cancellationToken));
-                await transaction.CommitAsync(cancellationToken);
-                LogApplied(logger, script.Version, script.Name, database.Engine);
-                applied++;
-            }
-
-            return applied;
+            await create.Transaction.CommitAsync(cancellationToken);
         }
-        finally
+
+        var applied = 0;
+        foreach (var script in scripts)
         {
-            if (database.Engine == DatabaseEngine.Postgres)
+            await using var write = await BeginLockedAsync(connection, cancellationToken);
+            var transaction = write.Transaction;
+            var seen = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT COUNT(*) FROM schema_migrations WHERE version = @Version", new { script.Version }, transaction, cancellationToken: cancellationToken));
+            if (seen > 0)
             {
-                await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@key)", new { key = AdvisoryLockKey }, cancellationToken: CancellationToken.None));
+                continue;
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(script.Sql, transaction: transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @At)",
+                new { script.Version, script.Name, At = DapperTypeHandlers.FormatInstant(time.GetUtcNow()) },
+                transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+            LogApplied(logger, script.Version, script.Name, database.Engine);
+            applied++;
+        }
+
+        return applied;
+    }
+
+    /// <summary>
+    /// A write transaction that holds the migration lock until it ends. On PostgreSQL the lock is transaction-scoped, so
+    /// it can never stay on a pooled connection (Sift's connections are not reset when they go back to the pool).
+    /// </summary>
+    private async Task<WriteTransaction> BeginLockedAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var write = await database.BeginWriteAsync(connection, cancellationToken);
+        if (database.Engine == DatabaseEngine.Postgres)
+        {
+            try
+            {
+                await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = AdvisoryLockKey }, write.Transaction, cancellationToken: cancellationToken));
+            }
+            catch
+            {
+                await write.DisposeAsync();
+                throw;
             }
         }
+
+        return write;
     }
 
     internal static IReadOnlyList<MigrationScript> LoadScripts(DatabaseEngine engine)

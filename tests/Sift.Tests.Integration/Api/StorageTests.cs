@@ -51,5 +51,10 @@ public sealed class StorageTests
         await using var connection = await first.Services.GetRequiredService<SiftDatabase>().OpenAsync(CancellationToken.None);
         var versions = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations ORDER BY version")).ToList();
         Assert.Equal(Migrator.LoadScripts(database.Engine == TestDatabase.Postgres ? DatabaseEngine.Postgres : DatabaseEngine.Sqlite).Select(s => (long)s.Version), versions);
+        if (engine == TestDatabase.Postgres)
+        {
+            // The migration lock is transaction-scoped: none stays on a pooled connection, which is not reset when returned.
+            Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
+        }
     }
 }
