@@ -3,7 +3,7 @@ namespace Sift.Benchmarks;
 internal static class BenchmarkProgram
 {
     // Usage: dotnet run -c Release --project benchmarks/Sift.Benchmarks -- pipeline --engine sqlite|postgres [--postgres CS]
-    //        [--messages N] [--concurrency C] [--clients K]
+    //        [--messages N] [--concurrency C] [--clients K] [--sequential] [--max-warmup-rounds R]
     //        dotnet run -c Release --project benchmarks/Sift.Benchmarks -- approval --engine sqlite|postgres [--postgres CS] [--messages N]
     //        dotnet run -c Release --project benchmarks/Sift.Benchmarks -- classify [--model FILE] [--data FILE.jsonl] [--messages N]
     public static async Task<int> Main(string[] args)
@@ -17,7 +17,7 @@ internal static class BenchmarkProgram
             case "classify":
                 return await LocalClassifierBenchmark.RunAsync(ClassifyOptions.Parse(args[1..]));
             default:
-                await Console.Error.WriteLineAsync("usage: Sift.Benchmarks pipeline --engine sqlite|postgres [--postgres CONNECTION] [--messages 3000] [--concurrency 8] [--clients 4]");
+                await Console.Error.WriteLineAsync("usage: Sift.Benchmarks pipeline --engine sqlite|postgres [--postgres CONNECTION] [--messages 3000] [--concurrency 8] [--clients 4] [--sequential] [--max-warmup-rounds 40]");
                 await Console.Error.WriteLineAsync("       Sift.Benchmarks approval --engine sqlite|postgres [--postgres CONNECTION] [--messages 200]");
                 await Console.Error.WriteLineAsync("       Sift.Benchmarks classify [--model FILE.siftmodel] [--data FILE.jsonl] [--messages 20000]");
                 return 2;
