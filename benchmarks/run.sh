@@ -184,6 +184,9 @@ run_engine() {
     local out="$SVC_WORK_DIR/harness-$key.log" rc=0 line json field value
     local fields=(messages seconds messagesPerSecond ownMsP50 ownMsP95 withTransportMsP50 withTransportMsP95 episodeMsP50
                   episodeMsP95 ingestMsP50 ingestMsP95 commitsPerMessage cpuMsPerMessage warmUpMessages warmUpSeconds)
+    # The server's pending checkpoint (pgbench, or the previous run, dirtied its buffers) would otherwise write them
+    # out during this run, slowing every fsync on the disk, SQLite's too: each run starts from a clean slate.
+    svc_psql -q -c 'checkpoint' >/dev/null 2>&1 || true
     log "dotnet run -c Release --project $HARNESS_DIR -- pipeline --engine $engine --messages $messages $*"
     # Its own TMPDIR inside our temp dir, so whatever it leaves behind is removed with it.
     mkdir -p "$SVC_WORK_DIR/tmp-$key"
