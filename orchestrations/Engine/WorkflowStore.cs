@@ -215,9 +215,9 @@ internal sealed class WorkflowStore(SiftDatabase database)
         }
     }
 
-    // A checkpoint carries a row per step and one audit line per step. On PostgreSQL each kind goes in one statement
-    // (arrays unnested), because every statement of a batch costs the server a bind and an execute; SQLite runs in
-    // process, where a statement costs little, and has no arrays.
+    // A checkpoint carries a row per step and one audit line per step; each kind goes in one statement, because every
+    // statement costs a parse or a bind and an execute. PostgreSQL unnests arrays (one statement text whatever the
+    // count, so it stays prepared); SQLite, which has no arrays, gets one VALUES list.
     private static void AddSteps(SqlBatch batch, DatabaseEngine engine, IReadOnlyList<StepRecord> steps)
     {
         if (steps.Count == 0)
@@ -227,8 +227,9 @@ internal sealed class WorkflowStore(SiftDatabase database)
 
         if (engine == DatabaseEngine.Sqlite)
         {
-            batch.AddRange(
-                "INSERT INTO workflow_steps (message_id, name, seq, result, completed_at, duration_ms) VALUES (@MessageId, @Name, @Seq, @Result, @CompletedAt, @DurationMs)",
+            batch.AddRows(
+                "INSERT INTO workflow_steps (message_id, name, seq, result, completed_at, duration_ms) VALUES",
+                "(@MessageId, @Name, @Seq, @Result, @CompletedAt, @DurationMs)",
                 steps);
             return;
         }
@@ -258,11 +259,10 @@ internal sealed class WorkflowStore(SiftDatabase database)
 
         if (engine == DatabaseEngine.Sqlite)
         {
-            batch.AddRange(
-                """
-                INSERT INTO audit_log (message_id, at, step, what, why, actor, model_version, policy_version, data)
-                VALUES (@MessageId, @At, @Step, @What, @Why, @Actor, @ModelVersion, @PolicyVersion, @Data)
-                """,
+            // Rows of one VALUES list get their ids in the list's order.
+            batch.AddRows(
+                "INSERT INTO audit_log (message_id, at, step, what, why, actor, model_version, policy_version, data) VALUES",
+                "(@MessageId, @At, @Step, @What, @Why, @Actor, @ModelVersion, @PolicyVersion, @Data)",
                 entries);
             return;
         }

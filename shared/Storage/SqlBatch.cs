@@ -23,6 +23,36 @@ public sealed partial class SqlBatch
 
     public SqlBatch Add(string sql, object parameters)
     {
+        AppendWithParameters(sql, parameters);
+        _sql.Append(";\n");
+        return this;
+    }
+
+    /// <summary>
+    /// One INSERT for many rows: <paramref name="insert"/> (up to and including VALUES) once, then <paramref name="row"/>
+    /// once per row, each with its own parameters. Nothing is added when there are no rows.
+    /// </summary>
+    public SqlBatch AddRows<T>(string insert, string row, IEnumerable<T> rows)
+        where T : notnull
+    {
+        var first = true;
+        foreach (var item in rows)
+        {
+            _sql.Append(first ? insert : ",").Append('\n');
+            AppendWithParameters(row, item);
+            first = false;
+        }
+
+        if (!first)
+        {
+            _sql.Append(";\n");
+        }
+
+        return this;
+    }
+
+    private void AppendWithParameters(string sql, object parameters)
+    {
         var suffix = "_" + _count++;
         foreach (var property in Properties.GetOrAdd(parameters.GetType(), t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance)))
         {
@@ -39,9 +69,6 @@ public sealed partial class SqlBatch
                 _sql.Append(suffix);
             }
         }
-
-        _sql.Append(";\n");
-        return this;
     }
 
     public SqlBatch AddRange<T>(string sql, IEnumerable<T> rows)
