@@ -110,7 +110,6 @@ public sealed partial class ConsoleHttpTests
         Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
     }
 
-    /// <summary>Posts the login form with the token the login page gave (its cookie is kept by the client).</summary>
     [Fact]
     public async Task Sign_in_attempts_beyond_the_limit_per_minute_are_refused_with_429_even_with_the_right_password()
     {
@@ -185,6 +184,7 @@ public sealed partial class ConsoleHttpTests
         }
     }
 
+    /// <summary>Posts the login form with the token the login page gave (its cookie is kept by the client).</summary>
     private static async Task<(HttpStatusCode Status, string Html)> SignInAsync(HttpClient client, string user, string password)
     {
         var page = await client.GetStringAsync(new Uri("/console/login", UriKind.Relative));
